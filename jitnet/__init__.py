@@ -1,0 +1,35 @@
+"""jitnet: Keras-style dense networks trained by Numba kernels on the CPU.
+
+``import jitnet as keras`` and write Keras code::
+
+    model = keras.Sequential([keras.Input(shape=(784,)),
+                              keras.layers.Dense(512, activation="relu"),
+                              keras.layers.Dense(10, activation="softmax")])
+    model.compile(optimizer="rmsprop", loss="categorical_crossentropy", metrics=["accuracy"])
+    model.fit(x_train, y_train, epochs=5, batch_size=128)
+"""
+
+from . import (
+    activations,
+    callbacks,
+    config,
+    constraints,
+    datasets,
+    initializers,
+    layers,
+    losses,
+    metrics,
+    models,
+    optimizers,
+    regularizers,
+    utils,
+)
+from .layers import Input
+from .models import Model, Sequential
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Input", "Model", "Sequential", "activations", "callbacks", "config", "constraints", "datasets",
+    "initializers", "layers", "losses", "metrics", "models", "optimizers", "regularizers", "utils",
+]

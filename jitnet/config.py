@@ -1,0 +1,99 @@
+"""Global settings: float type, thread count and the random seed.
+
+``set_num_threads`` sets Numba's thread pool and every BLAS pool together, so
+the two never compete for the same cores.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+_FLOATX = "float32"
+_EPSILON = 1e-7
+_SEED: int | None = None
+
+
+def floatx() -> str:
+    """The default float type, ``'float32'`` unless changed."""
+    return _FLOATX
+
+
+def set_floatx(value: str) -> None:
+    """Set the default float type: ``'float32'`` or ``'float64'``."""
+    global _FLOATX
+    if value not in ("float32", "float64"):
+        raise ValueError(f"Expected floatx 'float32' or 'float64', received: {value!r}")
+    _FLOATX = value
+
+
+def dtype() -> np.dtype:
+    """The numpy dtype of ``floatx()``."""
+    return np.dtype(_FLOATX)
+
+
+def epsilon() -> float:
+    """The fuzz factor used in losses, ``1e-7`` as in Keras."""
+    return _EPSILON
+
+
+def set_epsilon(value: float) -> None:
+    """Set the fuzz factor used in losses."""
+    global _EPSILON
+    _EPSILON = float(value)
+
+
+def _blas_limiter():
+    import scipy.linalg.cython_blas  # noqa: F401  (loads the BLAS that Numba calls)
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()
+
+
+def default_num_threads() -> int:
+    """Threads used unless set: ``JITNET_NUM_THREADS``, else every core."""
+    env = os.environ.get("JITNET_NUM_THREADS")
+    if env:
+        return max(1, int(env))
+    return max(1, os.cpu_count() or 1)
+
+
+_NUM_THREADS: int | None = None
+
+
+def set_num_threads(n: int) -> None:
+    """Use ``n`` threads for Numba kernels and for BLAS alike."""
+    global _NUM_THREADS
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise ValueError(f"Expected num_threads to be a positive integer, received: {n!r}")
+    import numba
+
+    n = int(min(n, numba.config.NUMBA_NUM_THREADS))
+    numba.set_num_threads(n)
+    _blas_limiter().limit(limits=n, user_api="blas")
+    _NUM_THREADS = n
+
+
+def get_num_threads() -> int:
+    """The number of threads kernels and BLAS use."""
+    if _NUM_THREADS is None:
+        set_num_threads(default_num_threads())
+    return _NUM_THREADS
+
+
+def set_random_seed(seed: int) -> None:
+    """Seed every random source jitnet uses (initializers, shuffling, dropout)."""
+    global _SEED
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"Expected seed to be a non-negative integer, received: {seed!r}")
+    _SEED = int(seed)
+    np.random.seed(_SEED % 2**32)
+    from . import random
+
+    random.reset(_SEED)
+
+
+def random_seed() -> int | None:
+    """The seed last given to ``set_random_seed``, or None."""
+    return _SEED

@@ -1,0 +1,213 @@
+"""Activation functions and their derivatives, chosen by integer code.
+
+Every function works on 2-D arrays ``(rows, features)``; softmax normalises
+each row. Derivatives are written in terms of both the input ``z`` and the
+output ``y`` (``y = f(z)``), whichever is cheaper. ``a``, ``b`` and ``c``
+carry the parameters of the parametric activations:
+
+=============  =======================================  ==================
+code           f(z)                                     a, b, c
+=============  =======================================  ==================
+LINEAR         z
+RELU           z if c < z < b; b if z >= b;             slope, max, thresh
+               a * (z - c) if z <= c
+ELU            z if z > 0 else a * (exp(z) - 1)         alpha
+SELU           SCALE * elu(z, ALPHA)
+GELU           z * Phi(z), Phi the normal CDF
+SIGMOID        1 / (1 + exp(-z))
+HARD_SIGMOID   clip(z / 6 + 1/2, 0, 1)
+TANH           tanh(z)
+SOFTMAX        exp(z_i) / sum_j exp(z_j), per row
+SOFTPLUS       log(1 + exp(z))
+SOFTSIGN       z / (1 + |z|)
+SWISH          z * sigmoid(z)
+EXPONENTIAL    exp(z)
+GELU_TANH      tanh approximation of GELU
+=============  =======================================  ==================
+"""
+
+from __future__ import annotations
+
+import math
+
+from ._jit import kernel
+
+LINEAR, RELU, ELU, SELU, GELU, SIGMOID, HARD_SIGMOID, TANH = 0, 1, 2, 3, 4, 5, 6, 7
+SOFTMAX, SOFTPLUS, SOFTSIGN, SWISH, EXPONENTIAL, GELU_TANH = 8, 9, 10, 11, 12, 13
+
+SELU_ALPHA = 1.6732632423543772848170429916717
+SELU_SCALE = 1.0507009873554804934193349852946
+_SQRT_2 = math.sqrt(2.0)
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+_GELU_C = math.sqrt(2.0 / math.pi)
+
+
+@kernel
+def sigmoid(z):
+    """Numerically stable logistic function of a scalar."""
+    if z >= 0:
+        return 1.0 / (1.0 + math.exp(-z))
+    e = math.exp(z)
+    return e / (1.0 + e)
+
+
+@kernel
+def softplus(z):
+    """Numerically stable ``log(1 + exp(z))`` of a scalar."""
+    return max(z, 0.0) + math.log1p(math.exp(-abs(z)))
+
+
+@kernel
+def _scalar_forward(code, z, a, b, c):
+    if code == RELU:
+        if z >= b:
+            return b
+        if z > c:
+            return z
+        return a * (z - c) if a != 0.0 else 0.0
+    if code == ELU:
+        return z if z > 0 else a * math.expm1(z)
+    if code == SELU:
+        return SELU_SCALE * (z if z > 0 else SELU_ALPHA * math.expm1(z))
+    if code == GELU:
+        return 0.5 * z * (1.0 + math.erf(z / _SQRT_2))
+    if code == GELU_TANH:
+        return 0.5 * z * (1.0 + math.tanh(_GELU_C * (z + 0.044715 * z * z * z)))
+    if code == SIGMOID:
+        return sigmoid(z)
+    if code == HARD_SIGMOID:
+        return min(max(z / 6.0 + 0.5, 0.0), 1.0)
+    if code == TANH:
+        return math.tanh(z)
+    if code == SOFTPLUS:
+        return softplus(z)
+    if code == SOFTSIGN:
+        return z / (1.0 + abs(z))
+    if code == SWISH:
+        return z * sigmoid(z)
+    if code == EXPONENTIAL:
+        return math.exp(z)
+    return z
+
+
+@kernel
+def _scalar_derivative(code, z, y, a, b, c):
+    if code == RELU:
+        if z >= b:
+            return 0.0
+        if z > c:
+            return 1.0
+        return a
+    if code == ELU:
+        return 1.0 if z > 0 else y + a
+    if code == SELU:
+        return SELU_SCALE if z > 0 else y + SELU_SCALE * SELU_ALPHA
+    if code == GELU:
+        return 0.5 * (1.0 + math.erf(z / _SQRT_2)) + z * _INV_SQRT_2PI * math.exp(-0.5 * z * z)
+    if code == GELU_TANH:
+        u = _GELU_C * (z + 0.044715 * z * z * z)
+        t = math.tanh(u)
+        du = _GELU_C * (1.0 + 3 * 0.044715 * z * z)
+        return 0.5 * (1.0 + t) + 0.5 * z * (1.0 - t * t) * du
+    if code == SIGMOID:
+        return y * (1.0 - y)
+    if code == HARD_SIGMOID:
+        return 1.0 / 6.0 if -3.0 < z < 3.0 else 0.0
+    if code == TANH:
+        return 1.0 - y * y
+    if code == SOFTPLUS:
+        return sigmoid(z)
+    if code == SOFTSIGN:
+        d = 1.0 + abs(z)
+        return 1.0 / (d * d)
+    if code == SWISH:
+        s = sigmoid(z)
+        return s + z * s * (1.0 - s)
+    if code == EXPONENTIAL:
+        return y
+    return 1.0
+
+
+@kernel
+def softmax_rows(z, y):
+    """Row-wise softmax ``y = exp(z - max) / sum(exp(z - max))``.
+
+    ``z``, ``y``: (rows, features); ``y`` is written (it may alias ``z``).
+    """
+    for i in range(z.shape[0]):
+        m = z[i, 0]
+        for j in range(1, z.shape[1]):
+            m = max(m, z[i, j])
+        s = 0.0
+        for j in range(z.shape[1]):
+            e = math.exp(z[i, j] - m)
+            y[i, j] = e
+            s += e
+        inv = 1.0 / s
+        for j in range(z.shape[1]):
+            y[i, j] *= inv
+
+
+@kernel
+def activation_forward(code, z, y, a, b, c):
+    """``y = f(z)`` elementwise (softmax: per row).
+
+    ``z``, ``y``: (rows, features), same dtype; ``y`` is written and may
+    alias ``z``. ``a``, ``b``, ``c``: the parameters in the module table.
+    """
+    if code == LINEAR:
+        y[:] = z
+        return
+    if code == SOFTMAX:
+        softmax_rows(z, y)
+        return
+    for i in range(z.shape[0]):
+        for j in range(z.shape[1]):
+            y[i, j] = _scalar_forward(code, z[i, j], a, b, c)
+
+
+@kernel
+def activation_backward(code, z, y, dy, dz, a, b, c):
+    """``dz = dy * f'(z)`` (softmax: ``dz = y * (dy - sum(dy * y))`` per row).
+
+    All arrays (rows, features); ``dz`` is written and may alias ``dy``.
+    """
+    if code == LINEAR:
+        dz[:] = dy
+        return
+    if code == SOFTMAX:
+        for i in range(z.shape[0]):
+            s = 0.0
+            for j in range(z.shape[1]):
+                s += dy[i, j] * y[i, j]
+            for j in range(z.shape[1]):
+                dz[i, j] = y[i, j] * (dy[i, j] - s)
+        return
+    for i in range(z.shape[0]):
+        for j in range(z.shape[1]):
+            dz[i, j] = dy[i, j] * _scalar_derivative(code, z[i, j], y[i, j], a, b, c)
+
+
+@kernel
+def bias_activation_forward(z, bias, use_bias, code, y, a, b, c):
+    """Dense epilogue: ``z += bias`` (if ``use_bias``) then ``y = f(z)``.
+
+    ``z``, ``y``: (rows, units), ``bias``: (units,). ``z`` keeps the
+    pre-activation for the backward pass; ``y`` may alias ``z`` only for
+    LINEAR.
+    """
+    rows, units = z.shape
+    if code == LINEAR or code == SOFTMAX:
+        if use_bias:
+            for i in range(rows):
+                for j in range(units):
+                    z[i, j] += bias[j]
+        activation_forward(code, z, y, a, b, c)
+        return
+    for i in range(rows):
+        for j in range(units):
+            v = z[i, j] + bias[j] if use_bias else z[i, j]
+            z[i, j] = v
+            y[i, j] = _scalar_forward(code, v, a, b, c)
+
+

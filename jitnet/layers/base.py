@@ -1,0 +1,316 @@
+"""The layer contract: check and store in ``__init__``, make weights in
+``build(input_shape)``, describe the computation in ``emit``.
+
+A layer does not run itself: ``emit`` appends rows to the model's compiled
+program (see ``jitnet.kernels.program``), so a whole training step runs in
+one compiled call. Weights are ``Variable`` objects whose values, once the
+model is built, are views into the model's parameter arena.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from typing import Any
+
+import numpy as np
+
+from .. import config, constraints, initializers, regularizers
+from ..kernels import program as kp
+
+_NAME_COUNTS: dict[str, int] = defaultdict(int)
+
+
+def unique_name(base: str) -> str:
+    """Keras-style automatic names: ``dense``, ``dense_1``, ``dense_2``..."""
+    n = _NAME_COUNTS[base]
+    _NAME_COUNTS[base] += 1
+    return base if n == 0 else f"{base}_{n}"
+
+
+def snake_case(name: str) -> str:
+    """``BatchNormalization`` -> ``batch_normalization``."""
+    out = []
+    for i, ch in enumerate(name):
+        if ch.isupper() and i and (not name[i - 1].isupper() or (i + 1 < len(name) and name[i + 1].islower())):
+            out.append("_")
+        out.append(ch.lower())
+    return "".join(out)
+
+
+class Variable:
+    """A weight: name, shape, initial values and, once built, a view into an arena."""
+
+    def __init__(self, name: str, shape: tuple[int, ...], initializer: Any, trainable: bool = True,
+                 regularizer: Any = None, constraint: Any = None, state: bool = False,
+                 layer: "Layer | None" = None, hidden: bool = False) -> None:
+        self.name = name
+        self.hidden = hidden
+        self.shape = tuple(int(s) for s in shape)
+        self.regularizer = regularizer
+        self.constraint = constraint
+        self.state = state
+        self._trainable = trainable
+        self._layer = layer
+        self.offset = -1
+        self.value = np.asarray(initializers.get(initializer)(self.shape, config.dtype()))
+
+    @property
+    def trainable(self) -> bool:
+        """False for non-trainable weights and for weights of frozen layers."""
+        return self._trainable and (self._layer is None or self._layer.trainable)
+
+    @property
+    def path(self) -> str:
+        """``layer_name/weight_name``, as Keras 3."""
+        return f"{self._layer.name}/{self.name}" if self._layer else self.name
+
+    @property
+    def size(self) -> int:
+        """Number of scalars."""
+        return math.prod(self.shape)
+
+    @property
+    def dtype(self) -> str:
+        """The value's dtype name."""
+        return self.value.dtype.name
+
+    def numpy(self) -> np.ndarray:
+        """A copy of the current value."""
+        return np.array(self.value)
+
+    def assign(self, value: Any) -> None:
+        """Overwrite the value in place (shape must match)."""
+        value = np.asarray(value)
+        if value.shape != self.shape:
+            raise ValueError(f"Expected a value of shape {self.shape} for weight {self.path!r}. Received: shape={value.shape}")
+        self.value[...] = value
+
+    def __repr__(self) -> str:
+        return f"<Variable path={self.path}, shape={self.shape}, dtype={self.dtype}>"
+
+
+def _check_shape_arg(name: str, shape: Any) -> tuple[int, ...]:
+    if isinstance(shape, (int, np.integer)):
+        shape = (int(shape),)
+    try:
+        shape = tuple(shape)
+    except TypeError:
+        raise TypeError(f"Argument `{name}` must be a tuple of positive integers. Received: {name}={shape!r}") from None
+    if not shape or not all(isinstance(s, (int, np.integer)) and s > 0 for s in shape):
+        raise ValueError(f"Argument `{name}` must be a tuple of positive integers. Received: {name}={shape!r}")
+    return tuple(int(s) for s in shape)
+
+
+class Layer:
+    """Base class of every layer.
+
+    Subclasses implement ``build`` (make weights with ``add_weight``),
+    ``compute_output_shape`` and ``emit`` (append program rows), plus
+    ``get_config``. Shapes exclude the batch axis.
+    """
+
+    def __init__(self, name: str | None = None, trainable: bool = True, dtype: Any = None,
+                 input_shape: Any = None, batch_input_shape: Any = None, input_dim: int | None = None,
+                 **kwargs: Any) -> None:
+        unknown = set(kwargs) - {"autocast", "batch_size", "dynamic"}
+        if unknown:
+            raise TypeError(f"{type(self).__name__}() got unexpected keyword arguments: {sorted(unknown)}")
+        if name is not None and not isinstance(name, str):
+            raise TypeError(f"Argument `name` must be a string. Received: name={name!r}")
+        self.name = name or unique_name(snake_case(type(self).__name__))
+        self.trainable = bool(trainable)
+        self.built = False
+        self.input_shape_hint: tuple[int, ...] | None = None
+        if batch_input_shape is not None:
+            input_shape = tuple(batch_input_shape)[1:]
+        if input_dim is not None:
+            input_shape = (input_dim,)
+        if input_shape is not None:
+            self.input_shape_hint = _check_shape_arg("input_shape", input_shape)
+        self._weights: list[Variable] = []
+        self.input_shape: tuple[int, ...] | None = None
+        self.output_shape: tuple[int, ...] | None = None
+
+    # -- weights -----------------------------------------------------------
+    def add_weight(self, name: str, shape: tuple[int, ...], initializer: Any = "zeros", trainable: bool = True,
+                   regularizer: Any = None, constraint: Any = None, state: bool = False,
+                   hidden: bool = False) -> Variable:
+        """Create a weight.
+
+        ``state=True`` marks statistics kept outside the gradient arena;
+        ``hidden=True`` a constant the kernels read but Keras does not list.
+        """
+        var = Variable(name, shape, initializer, trainable, regularizer, constraint, state, self, hidden)
+        self._weights.append(var)
+        return var
+
+    @property
+    def weights(self) -> list[Variable]:
+        """All weights, in creation order (Keras's ``get_weights`` order)."""
+        return [w for w in self._weights if not w.hidden]
+
+    @property
+    def arena_weights(self) -> list[Variable]:
+        """Every weight the kernels read, hidden constants included."""
+        return list(self._weights)
+
+    @property
+    def trainable_weights(self) -> list[Variable]:
+        """Weights the optimizer updates."""
+        return [w for w in self.weights if w.trainable]
+
+    @property
+    def non_trainable_weights(self) -> list[Variable]:
+        """Weights the optimizer leaves alone (moving statistics, frozen layers)."""
+        return [w for w in self.weights if not w.trainable]
+
+    def get_weights(self) -> list[np.ndarray]:
+        """Copies of the weights' values."""
+        return [w.numpy() for w in self.weights]
+
+    def set_weights(self, weights: list[Any]) -> None:
+        """Assign every weight; count and shapes must match."""
+        own = self.weights
+        weights = list(weights)
+        if len(weights) != len(own):
+            raise ValueError(f"Layer {self.name!r} expects {len(own)} weights. Received: {len(weights)} arrays")
+        values = [np.asarray(v) for v in weights]
+        for var, value in zip(own, values):
+            if value.shape != var.shape:
+                raise ValueError(
+                    f"Layer {self.name!r} weight {var.name!r} expects shape {var.shape}. Received: shape={value.shape}"
+                )
+            if not np.all(np.isfinite(value)):
+                raise ValueError(f"Layer {self.name!r} weight {var.name!r}: values must be finite.")
+        for var, value in zip(own, values):
+            var.assign(value)
+
+    def count_params(self) -> int:
+        """Number of scalars in all weights."""
+        return sum(w.size for w in self.weights)
+
+    # -- the contract ---------------------------------------------------------
+    def build(self, input_shape: tuple[int, ...]) -> None:
+        """Make weights for inputs of ``input_shape`` (batch axis excluded)."""
+        self.built = True
+
+    def compute_output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
+        """Output shape for ``input_shape`` (batch axis excluded)."""
+        return tuple(input_shape)
+
+    def build_for(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
+        """Build once for ``input_shape`` and return the output shape."""
+        input_shape = tuple(input_shape)
+        if self.built and self.input_shape != input_shape:
+            raise ValueError(
+                f"Layer {self.name!r} was built for inputs of shape {(None, *self.input_shape)}. "
+                f"Received: shape={(None, *input_shape)}"
+            )
+        if not self.built:
+            self.build(input_shape)
+            self.built = True
+        self.input_shape = input_shape
+        self.output_shape = tuple(self.compute_output_shape(input_shape))
+        return self.output_shape
+
+    def emit(self, program: "ProgramBuilder", slot: int) -> int:
+        """Append this layer's rows to ``program``; return the output slot."""
+        raise NotImplementedError
+
+    def get_config(self) -> dict:
+        """Constructor arguments, as Keras serializes them."""
+        return {"name": self.name, "trainable": self.trainable, "dtype": config.floatx()}
+
+    @classmethod
+    def from_config(cls, config: dict) -> "Layer":
+        """Rebuild from ``get_config()``."""
+        config = dict(config)
+        config.pop("dtype", None)
+        if "batch_input_shape" in config:
+            shape = config.pop("batch_input_shape")
+            if shape is not None:
+                config["input_shape"] = tuple(shape)[1:]
+        return cls(**config)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+def regularizer_factors(reg: Any) -> tuple[float, float]:
+    """``(l1, l2)`` of an L1/L2 regularizer, or zeros."""
+    return (reg.l1, reg.l2) if reg is not None else (0.0, 0.0)
+
+
+class ProgramBuilder:
+    """Collects the tables of a compiled program (``jitnet.kernels.program``)."""
+
+    def __init__(self, input_shape: tuple[int, ...]) -> None:
+        self.slots: list[tuple[int, int, int]] = []
+        self.ops: list[np.ndarray] = []
+        self.fps: list[np.ndarray] = []
+        self.size = 0
+        self.state_size = 0
+        self.input_slot = self.new_slot(input_shape)
+
+    @staticmethod
+    def _rows_features(shape: tuple[int, ...]) -> tuple[int, int]:
+        return math.prod(shape[:-1]), shape[-1]
+
+    def new_slot(self, shape: tuple[int, ...]) -> int:
+        """A new buffer for per-sample ``shape``."""
+        rows, feats = self._rows_features(tuple(shape))
+        self.slots.append((self.size, rows, feats))
+        self.size += rows * feats
+        return len(self.slots) - 1
+
+    def alias(self, slot: int, shape: tuple[int, ...]) -> int:
+        """The same memory as ``slot`` seen with per-sample ``shape``."""
+        rows, feats = self._rows_features(tuple(shape))
+        self.slots.append((self.slots[slot][0], rows, feats))
+        return len(self.slots) - 1
+
+    def scratch(self, n: int) -> int:
+        """Reserve ``n`` values of non-batch work space; returns the offset into state."""
+        offset = self.state_size
+        self.state_size += n
+        return offset
+
+    def op(self, kind: int, src: int, dst: int, **columns: float) -> int:
+        """Append an op row; ``columns`` name int or float columns of ``kernels.program``."""
+        row = np.zeros(kp.N_INT, np.int64)
+        frow = np.zeros(kp.N_FLOAT, np.float64)
+        row[kp.KIND], row[kp.IN], row[kp.OUT] = kind, src, dst
+        for key, value in columns.items():
+            if key in FLOAT_COLUMNS:
+                frow[FLOAT_COLUMNS[key]] = value
+            else:
+                row[INT_COLUMNS[key]] = int(value)
+        self.ops.append(row)
+        self.fps.append(frow)
+        return len(self.ops) - 1
+
+    def set_flag(self, op: int, flag: int) -> None:
+        """Set a FLAGS bit on an existing op."""
+        self.ops[op][kp.FLAGS] |= flag
+
+
+INT_COLUMNS = {"aux": kp.AUX, "aux2": kp.AUX2, "act": kp.ACT, "w": kp.W, "b": kp.B, "state": kp.STATE,
+               "flags": kp.FLAGS, "seed": kp.SEED, "mode": kp.MODE, "constraint_w": kp.CONSTRAINT_W,
+               "constraint_b": kp.CONSTRAINT_B}
+FLOAT_COLUMNS = {"a": kp.A, "b_": kp.B_, "c": kp.C, "param": kp.PARAM, "eps": kp.EPS, "l1_w": kp.L1_W,
+                 "l2_w": kp.L2_W, "l1_b": kp.L1_B, "l2_b": kp.L2_B, "l1_act": kp.L1_ACT, "l2_act": kp.L2_ACT,
+                 "cw0": kp.CW0, "cw1": kp.CW1, "cw2": kp.CW2, "cb0": kp.CB0, "cb1": kp.CB1, "cb2": kp.CB2}
+
+
+def constraint_columns(prefix: str, constraint: Any) -> dict:
+    """Program columns for a kernel (``'w'``) or bias (``'b'``) constraint."""
+    if constraint is None:
+        return {}
+    p = constraint.params()
+    return {f"constraint_{prefix}": constraint.code, f"c{prefix}0": p[0], f"c{prefix}1": p[1], f"c{prefix}2": p[2]}
+
+
+def resolve(kind: str, value: Any) -> Any:
+    """Resolve an initializer, regularizer or constraint argument."""
+    return {"initializer": initializers.get, "regularizer": regularizers.get, "constraint": constraints.get}[kind](value)

@@ -1,0 +1,144 @@
+"""Input, Dense and Activation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import activations
+from ..kernels import program as kp
+from .base import Layer, ProgramBuilder, _check_shape_arg, constraint_columns, regularizer_factors, resolve
+
+
+class InputLayer(Layer):
+    """Declares the per-sample input shape of a model (``keras.Input``)."""
+
+    def __init__(self, shape: Any = None, batch_size: int | None = None, name: str | None = None,
+                 input_shape: Any = None, **kwargs: Any) -> None:
+        shape = shape if shape is not None else input_shape
+        if shape is None:
+            raise ValueError("InputLayer needs `shape`, e.g. keras.Input(shape=(784,)).")
+        super().__init__(name=name, **kwargs)
+        self.shape = _check_shape_arg("shape", shape)
+        self.batch_size = batch_size
+        self.input_shape_hint = self.shape
+
+    def emit(self, program: ProgramBuilder, slot: int) -> int:
+        return slot
+
+    def get_config(self) -> dict:
+        return {"batch_shape": (self.batch_size, *self.shape), "name": self.name}
+
+    @classmethod
+    def from_config(cls, config: dict) -> "InputLayer":
+        shape = config.get("batch_shape") or config.get("batch_input_shape")
+        return cls(shape=tuple(shape)[1:], batch_size=tuple(shape)[0], name=config.get("name"))
+
+
+def Input(shape: Any = None, batch_size: int | None = None, name: str | None = None, **kwargs: Any) -> InputLayer:
+    """Declare a model's input shape (batch axis excluded): ``keras.Input(shape=(784,))``."""
+    return InputLayer(shape=shape, batch_size=batch_size, name=name, **kwargs)
+
+
+def activation_columns(fn: activations.Activation) -> dict:
+    """Program columns selecting activation ``fn``."""
+    a, b, c = fn.params
+    return {"act": fn.code, "a": a, "b_": b, "c": c}
+
+
+class Dense(Layer):
+    """``activation(inputs @ kernel + bias)`` over the last axis.
+
+    Defaults to ``activation=None`` (linear), ``use_bias=True``,
+    ``kernel_initializer='glorot_uniform'``, ``bias_initializer='zeros'``.
+    """
+
+    def __init__(self, units: int, activation: Any = None, use_bias: bool = True,
+                 kernel_initializer: Any = "glorot_uniform", bias_initializer: Any = "zeros",
+                 kernel_regularizer: Any = None, bias_regularizer: Any = None, activity_regularizer: Any = None,
+                 kernel_constraint: Any = None, bias_constraint: Any = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if isinstance(units, bool) or not isinstance(units, int) and not (
+                isinstance(units, float) and units.is_integer()):
+            raise TypeError(f"Argument `units` must be a positive integer. Received: units={units!r}")
+        if units <= 0:
+            raise ValueError(f"Argument `units` must be a positive integer. Received: units={units}")
+        self.units = int(units)
+        self.activation = activations.get(activation)
+        self.use_bias = bool(use_bias)
+        self.kernel_initializer = resolve("initializer", kernel_initializer)
+        self.bias_initializer = resolve("initializer", bias_initializer)
+        self.kernel_regularizer = resolve("regularizer", kernel_regularizer)
+        self.bias_regularizer = resolve("regularizer", bias_regularizer)
+        self.activity_regularizer = resolve("regularizer", activity_regularizer)
+        self.kernel_constraint = resolve("constraint", kernel_constraint)
+        self.bias_constraint = resolve("constraint", bias_constraint)
+
+    def build(self, input_shape: tuple[int, ...]) -> None:
+        self.kernel = self.add_weight("kernel", (input_shape[-1], self.units), self.kernel_initializer,
+                                      regularizer=self.kernel_regularizer, constraint=self.kernel_constraint)
+        self.bias = None
+        if self.use_bias:
+            self.bias = self.add_weight("bias", (self.units,), self.bias_initializer,
+                                        regularizer=self.bias_regularizer, constraint=self.bias_constraint)
+
+    def compute_output_shape(self, input_shape):
+        return (*input_shape[:-1], self.units)
+
+    def emit(self, program: ProgramBuilder, slot: int) -> int:
+        shape = self.output_shape
+        out = program.new_slot(shape)
+        aux = out if self.activation.code == activations.linear.code else program.new_slot(shape)
+        l1_w, l2_w = regularizer_factors(self.kernel_regularizer)
+        l1_b, l2_b = regularizer_factors(self.bias_regularizer)
+        l1_a, l2_a = regularizer_factors(self.activity_regularizer)
+        program.op(
+            kp.DENSE, slot, out, aux=aux, w=self.kernel.offset,
+            b=self.bias.offset if self.bias is not None else self.kernel.offset,
+            flags=kp.USE_BIAS if self.use_bias else 0, l1_w=l1_w, l2_w=l2_w, l1_b=l1_b, l2_b=l2_b,
+            l1_act=l1_a, l2_act=l2_a, **activation_columns(self.activation),
+            **constraint_columns("w", self.kernel_constraint), **constraint_columns("b", self.bias_constraint),
+        )
+        return out
+
+    def get_config(self) -> dict:
+        from .. import constraints, initializers, regularizers
+
+        def ser(module, obj):
+            return None if obj is None else module.serialize(obj)
+
+        return {
+            **super().get_config(), "units": self.units, "activation": self.activation.name,
+            "use_bias": self.use_bias,
+            "kernel_initializer": initializers.serialize(self.kernel_initializer),
+            "bias_initializer": initializers.serialize(self.bias_initializer),
+            "kernel_regularizer": ser(regularizers, self.kernel_regularizer),
+            "bias_regularizer": ser(regularizers, self.bias_regularizer),
+            "activity_regularizer": ser(regularizers, self.activity_regularizer),
+            "kernel_constraint": ser(constraints, self.kernel_constraint),
+            "bias_constraint": ser(constraints, self.bias_constraint),
+        }
+
+
+class Activation(Layer):
+    """Applies an activation function by name: ``Activation('relu')``."""
+
+    def __init__(self, activation: Any, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.activation = activations.get(activation)
+
+    def emit(self, program: ProgramBuilder, slot: int) -> int:
+        return emit_activation(program, slot, self.output_shape, self.activation)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "activation": self.activation.name}
+
+
+def emit_activation(program: ProgramBuilder, slot: int, shape: tuple[int, ...], fn: activations.Activation) -> int:
+    """An ACTIVATION op from ``slot`` into a new buffer (linear: an alias)."""
+    if fn.code == activations.linear.code:
+        return program.alias(slot, shape)
+    out = program.new_slot(shape)
+    program.op(kp.ACTIVATION, slot, out, **activation_columns(fn))
+    return out
+
+

@@ -1,0 +1,84 @@
+"""Noise layers, active only in training: Dropout and its Gaussian and alpha variants."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import random
+from ..kernels import dropout as kd
+from ..kernels import program as kp
+from .base import Layer, ProgramBuilder
+
+
+class _Noise(Layer):
+    mode = kd.DROPOUT
+    argument = "rate"
+
+    def __init__(self, value: float, seed: int | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        value = float(value)
+        upper = 1.0 if self.argument == "rate" else float("inf")
+        if not 0.0 <= value < upper:
+            bound = "[0, 1)" if self.argument == "rate" else ">= 0"
+            raise ValueError(f"Argument `{self.argument}` must be in {bound}. Received: {self.argument}={value}")
+        setattr(self, self.argument, value)
+        self.seed = seed
+        self._seed = random.draw_seed(seed)
+
+    def emit(self, program: ProgramBuilder, slot: int) -> int:
+        value = getattr(self, self.argument)
+        if value == 0.0:
+            return program.alias(slot, self.output_shape)
+        out = program.new_slot(self.output_shape)
+        program.op(kp.NOISE, slot, out, mode=self.mode, param=value, seed=self._seed)
+        return out
+
+    def get_config(self):
+        return {**super().get_config(), self.argument: getattr(self, self.argument), "seed": self.seed}
+
+
+class Dropout(_Noise):
+    """Inverted dropout: zero each input with probability ``rate``, scale the rest by ``1 / (1 - rate)``.
+
+    The mask is a pure function of ``(seed, step, element)``, so a seed gives
+    the same masks whatever the thread count. ``noise_shape`` must be None.
+    """
+
+    def __init__(self, rate: float, noise_shape: Any = None, seed: int | None = None, **kwargs: Any) -> None:
+        if noise_shape is not None:
+            raise ValueError("Dropout supports only noise_shape=None (an independent mask per element).")
+        super().__init__(rate, seed, **kwargs)
+        self.noise_shape = None
+
+    def get_config(self):
+        return {**super().get_config(), "noise_shape": None}
+
+
+class GaussianNoise(_Noise):
+    """Adds ``stddev * N(0, 1)`` noise in training."""
+
+    mode = kd.GAUSSIAN_NOISE
+    argument = "stddev"
+
+    def __init__(self, stddev: float, seed: int | None = None, **kwargs: Any) -> None:
+        super().__init__(stddev, seed, **kwargs)
+
+
+class GaussianDropout(_Noise):
+    """Multiplies by ``1 + sqrt(rate / (1 - rate)) * N(0, 1)`` in training."""
+
+    mode = kd.GAUSSIAN_DROPOUT
+
+    def __init__(self, rate: float, seed: int | None = None, **kwargs: Any) -> None:
+        super().__init__(rate, seed, **kwargs)
+
+
+class AlphaDropout(_Noise):
+    """Dropout that keeps SELU's self-normalising mean and variance."""
+
+    mode = kd.ALPHA_DROPOUT
+
+    def __init__(self, rate: float, noise_shape: Any = None, seed: int | None = None, **kwargs: Any) -> None:
+        if noise_shape is not None:
+            raise ValueError("AlphaDropout supports only noise_shape=None.")
+        super().__init__(rate, seed, **kwargs)

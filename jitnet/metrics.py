@@ -1,0 +1,222 @@
+"""Metrics by Keras name: running means over the samples seen.
+
+Each metric maps to a compiled accumulator (``code``, ``param``); the
+training loop feeds whole batches to the kernel, and standalone use goes
+through ``update_state`` / ``result`` / ``reset_state`` as in Keras.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from . import losses
+from ._registry import Registry
+from .kernels import metrics as km
+
+
+class Metric:
+    """A running mean of per-sample values computed by a kernel."""
+
+    code: int = km.LOSS
+    sparse = False
+
+    def __init__(self, name: str | None = None, dtype: Any = None) -> None:
+        self.name = name or losses._snake(type(self).__name__)
+        self.param = 0.0
+        self.loss: losses.Loss | None = None
+        self._acc = np.zeros(2)
+
+    def kernel_args(self) -> tuple[int, float, int, np.ndarray]:
+        """``(code, param, loss_code, loss_hyper)`` for ``metric_update``."""
+        loss = self.loss
+        return self.code, float(self.param), loss.kernel_code if loss else 0, (
+            loss.hyper() if loss else np.zeros(3))
+
+    def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
+        """Add a batch of predictions to the running mean."""
+        pred = np.asarray(y_pred, dtype=np.float64)
+        pred = np.ascontiguousarray(pred.reshape(-1, pred.shape[-1] if pred.ndim > 1 else 1))
+        true = np.ascontiguousarray(np.asarray(y_true, dtype=np.float64).reshape(pred.shape[0], -1))
+        code, param, loss_code, hyper = self.kernel_args()
+        km.metric_update(code, pred, true, param, loss_code, hyper, np.empty(pred.shape[0]), self._acc)
+
+    def result(self) -> float:
+        """The mean so far (0.0 before any update)."""
+        return float(self._acc[0] / self._acc[1]) if self._acc[1] else 0.0
+
+    def reset_state(self) -> None:
+        """Forget every update."""
+        self._acc[:] = 0.0
+
+    def get_config(self) -> dict:
+        """Constructor arguments, as Keras serializes them."""
+        return {"name": self.name}
+
+    @classmethod
+    def from_config(cls, config: dict) -> "Metric":
+        """Rebuild from ``get_config()``."""
+        return cls(**config)
+
+
+class BinaryAccuracy(Metric):
+    """Share of outputs with ``(y_pred > threshold) == y_true``. Defaults to ``threshold=0.5``."""
+
+    code = km.BINARY_ACCURACY
+
+    def __init__(self, name: str = "binary_accuracy", dtype: Any = None, threshold: float = 0.5) -> None:
+        super().__init__(name)
+        self.param = self.threshold = float(threshold)
+
+    def get_config(self):
+        return {"name": self.name, "threshold": self.threshold}
+
+
+class CategoricalAccuracy(Metric):
+    """Share of samples with ``argmax(y_pred) == argmax(y_true)``."""
+
+    code = km.CATEGORICAL_ACCURACY
+
+    def __init__(self, name: str = "categorical_accuracy", dtype: Any = None) -> None:
+        super().__init__(name)
+
+
+class SparseCategoricalAccuracy(Metric):
+    """Share of samples with ``argmax(y_pred) == y_true`` (class ids)."""
+
+    code = km.SPARSE_CATEGORICAL_ACCURACY
+    sparse = True
+
+    def __init__(self, name: str = "sparse_categorical_accuracy", dtype: Any = None) -> None:
+        super().__init__(name)
+
+
+class TopKCategoricalAccuracy(Metric):
+    """Share of samples whose true class is among the ``k`` highest scores. Defaults to ``k=5``."""
+
+    code = km.TOP_K
+
+    def __init__(self, k: int = 5, name: str = "top_k_categorical_accuracy", dtype: Any = None) -> None:
+        super().__init__(name)
+        self.k = int(k)
+        self.param = float(self.k)
+
+    def get_config(self):
+        return {"name": self.name, "k": self.k}
+
+
+class SparseTopKCategoricalAccuracy(TopKCategoricalAccuracy):
+    """``TopKCategoricalAccuracy`` for class-id labels. Defaults to ``k=5``."""
+
+    code = km.SPARSE_TOP_K
+    sparse = True
+
+    def __init__(self, k: int = 5, name: str = "sparse_top_k_categorical_accuracy", dtype: Any = None) -> None:
+        super().__init__(k, name)
+
+
+class MeanMetricWrapper(Metric):
+    """The running mean of a loss used as a metric (``metrics=['mae']``)."""
+
+    def __init__(self, fn: Any, name: str | None = None, dtype: Any = None, **kwargs: Any) -> None:
+        loss = losses.get(fn)
+        if kwargs:
+            loss = type(loss)(**kwargs)
+        super().__init__(name or getattr(fn, "__name__", None) or loss.name)
+        self.loss = loss
+        self.sparse = loss.sparse
+
+
+def _loss_metric(cls: type) -> type:
+    def __init__(self, name: str | None = None, dtype: Any = None, **kwargs: Any) -> None:
+        MeanMetricWrapper.__init__(self, cls, name or losses._snake(cls.__name__), **kwargs)
+
+    return type(cls.__name__, (MeanMetricWrapper,), {"__init__": __init__, "__doc__": f"Mean {cls.__name__} metric."})
+
+
+MeanSquaredError = _loss_metric(losses.MeanSquaredError)
+MeanAbsoluteError = _loss_metric(losses.MeanAbsoluteError)
+MeanAbsolutePercentageError = _loss_metric(losses.MeanAbsolutePercentageError)
+MeanSquaredLogarithmicError = _loss_metric(losses.MeanSquaredLogarithmicError)
+BinaryCrossentropy = _loss_metric(losses.BinaryCrossentropy)
+CategoricalCrossentropy = _loss_metric(losses.CategoricalCrossentropy)
+SparseCategoricalCrossentropy = _loss_metric(losses.SparseCategoricalCrossentropy)
+KLDivergence = _loss_metric(losses.KLDivergence)
+Poisson = _loss_metric(losses.Poisson)
+LogCoshError = _loss_metric(losses.LogCosh)
+Hinge = _loss_metric(losses.Hinge)
+SquaredHinge = _loss_metric(losses.SquaredHinge)
+CategoricalHinge = _loss_metric(losses.CategoricalHinge)
+
+METRICS = Registry("metric", base=Metric)
+for _cls in (BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy, TopKCategoricalAccuracy,
+             SparseTopKCategoricalAccuracy, MeanSquaredError, MeanAbsoluteError, MeanAbsolutePercentageError,
+             MeanSquaredLogarithmicError, BinaryCrossentropy, CategoricalCrossentropy,
+             SparseCategoricalCrossentropy, KLDivergence, Poisson, LogCoshError, Hinge, SquaredHinge,
+             CategoricalHinge):
+    METRICS.add(_cls.__name__, _cls)
+    METRICS.add(losses._snake(_cls.__name__), _cls)
+for _alias, _cls in {"mse": MeanSquaredError, "mae": MeanAbsoluteError, "mape": MeanAbsolutePercentageError,
+                     "msle": MeanSquaredLogarithmicError, "kld": KLDivergence, "kl_divergence": KLDivergence,
+                     "top_k_categorical_accuracy": TopKCategoricalAccuracy,
+                     "sparse_top_k_categorical_accuracy": SparseTopKCategoricalAccuracy,
+                     "logcosh": LogCoshError, "log_cosh": LogCoshError}.items():
+    METRICS.add(_alias, _cls)
+del _cls, _alias
+
+
+def _function(cls: type, name: str):
+    def fn(y_true: Any, y_pred: Any) -> np.ndarray:
+        metric = cls()
+        pred = np.asarray(y_pred, dtype=np.float64)
+        out = np.empty(pred.shape[0] if pred.ndim > 1 else pred.size)
+        for i in range(out.size):
+            metric.reset_state()
+            metric.update_state(np.asarray(y_true)[i:i + 1], pred[i:i + 1])
+            out[i] = metric.result()
+        return out
+
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = f"Per-sample {name} (see ``{cls.__name__}``)."
+    fn.metric_class = cls
+    return fn
+
+
+binary_accuracy = _function(BinaryAccuracy, "binary_accuracy")
+categorical_accuracy = _function(CategoricalAccuracy, "categorical_accuracy")
+sparse_categorical_accuracy = _function(SparseCategoricalAccuracy, "sparse_categorical_accuracy")
+top_k_categorical_accuracy = _function(TopKCategoricalAccuracy, "top_k_categorical_accuracy")
+sparse_top_k_categorical_accuracy = _function(SparseTopKCategoricalAccuracy, "sparse_top_k_categorical_accuracy")
+mean_squared_error = mse = losses.mean_squared_error
+mean_absolute_error = mae = losses.mean_absolute_error
+
+
+def get(identifier: Any) -> Metric:
+    """Resolve a metric name, class, instance, metric/loss function or config dict.
+
+    ``'accuracy'`` / ``'acc'`` are resolved by the model, which knows the
+    shapes of the targets and outputs.
+    """
+    if callable(identifier) and hasattr(identifier, "metric_class"):
+        return identifier.metric_class(name=identifier.__name__)
+    if callable(identifier) and hasattr(identifier, "loss_class"):
+        return MeanMetricWrapper(identifier)
+    if isinstance(identifier, str):
+        metric = METRICS.get(identifier)
+        metric.name = identifier
+        return metric
+    metric = METRICS.get(identifier)
+    if isinstance(metric, losses.Loss):
+        return MeanMetricWrapper(type(metric))
+    if not isinstance(metric, Metric):
+        raise TypeError(
+            f"Could not interpret metric: {identifier!r}. Expected one of {', '.join(METRICS.names())}, "
+            "'accuracy', or a jitnet metric class or function."
+        )
+    return metric
+
+
+def serialize(metric: Metric) -> dict:
+    """Keras layout: ``{'class_name': ..., 'config': ...}``."""
+    return {"class_name": type(metric).__name__, "config": metric.get_config()}

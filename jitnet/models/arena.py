@@ -1,0 +1,68 @@
+"""Parameter arenas: every weight of a model in one contiguous array.
+
+Trainable parameters come first, so one optimizer kernel call over
+``params[:n_trainable]`` updates the whole model; frozen parameters and
+hidden constants follow. Statistics (batch-norm moving mean and variance)
+and their scratch live in a separate ``state`` array. Each ``Variable``'s
+``value`` becomes a view into its arena.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..layers.base import Layer, Variable
+
+
+@dataclass
+class Arena:
+    """The arrays behind a built model's weights."""
+
+    params: np.ndarray
+    grads: np.ndarray
+    state: np.ndarray
+    n_trainable: int
+    segments: np.ndarray  # boundaries of the trainable variables, for per-variable clipping
+    layout: tuple  # (id(variable), offset, trainable) per parameter: changes when trainable flags do
+
+    @property
+    def trainable_variables_count(self) -> int:
+        """Number of trainable variables."""
+        return len(self.segments) - 1
+
+
+def _place(variables: list[Variable], arena: np.ndarray, start: int) -> int:
+    offset = start
+    for var in variables:
+        arena[offset:offset + var.size] = var.value.reshape(-1)
+        var.value = arena[offset:offset + var.size].reshape(var.shape)
+        var.offset = offset
+        offset += var.size
+    return offset
+
+
+def layout_of(layers: list[Layer]) -> tuple:
+    """A key that changes when the arena would be laid out differently."""
+    return tuple((id(v), v.trainable) for layer in layers for v in layer.arena_weights)
+
+
+def assemble(layers: list[Layer], dtype: np.dtype) -> Arena:
+    """Copy every weight of ``layers`` into new arenas and point the weights at them."""
+    variables = [v for layer in layers for v in layer.arena_weights]
+    params = [v for v in variables if not v.state]
+    trainable = [v for v in params if v.trainable]
+    frozen = [v for v in params if not v.trainable]
+    arena = np.empty(sum(v.size for v in params), dtype)
+    n_trainable = _place(trainable, arena, 0)
+    _place(frozen, arena, n_trainable)
+    state_size = sum(v.size for v in variables if v.state) + sum(
+        getattr(layer, "state_scratch", lambda: 0)() for layer in layers)
+    state = np.zeros(state_size, dtype)
+    offset = 0
+    for layer in layers:
+        offset = _place([v for v in layer.arena_weights if v.state], state, offset)
+        offset += getattr(layer, "state_scratch", lambda: 0)()
+    segments = np.cumsum([0] + [v.size for v in trainable]).astype(np.int64)
+    return Arena(arena, np.zeros_like(arena), state, n_trainable, segments, layout_of(layers))

@@ -1,0 +1,110 @@
+"""Checks and conversions of user data, done once per call before any state changes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .. import config
+
+
+def _array(value: Any, name: str) -> np.ndarray:
+    if value is None:
+        raise ValueError(f"Argument `{name}` must be an array. Received: {name}=None")
+    try:
+        arr = np.asarray(value)
+    except (TypeError, ValueError) as err:
+        raise TypeError(f"Argument `{name}` must be a numeric array. Received: {type(value).__name__} ({err})") from None
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(
+            f"Argument `{name}` must be a numeric array (bool, int or float). Received: dtype={arr.dtype}"
+        )
+    if arr.ndim == 0:
+        raise ValueError(f"Argument `{name}` must have a batch axis. Received: a scalar")
+    if arr.shape[0] == 0:
+        raise ValueError(f"Argument `{name}` is empty (0 samples). Provide at least one sample.")
+    if arr.dtype.kind == "f" and not np.isfinite(arr).all():
+        bad = int(np.size(arr) - np.count_nonzero(np.isfinite(arr)))
+        raise ValueError(f"Argument `{name}` contains {bad} NaN or infinite values. Clean the data first.")
+    return arr
+
+
+def inputs(x: Any, shape: tuple[int, ...] | None, name: str = "x") -> np.ndarray:
+    """``x`` as a C-contiguous (n, prod(shape)) array of the float type."""
+    arr = _array(x, name)
+    if shape is not None and arr.shape[1:] != tuple(shape):
+        raise ValueError(
+            f"Argument `{name}` must have shape (n, {', '.join(map(str, shape))}) to match the model's input "
+            f"shape {(None, *shape)}. Received: shape={arr.shape}"
+        )
+    arr = arr.reshape(arr.shape[0], -1)
+    return np.ascontiguousarray(arr, dtype=config.dtype())
+
+
+def targets(y: Any, n: int, out_shape: tuple[int, ...], sparse: bool, name: str = "y") -> np.ndarray:
+    """``y`` as a (n, k) float array: class ids in one column for sparse losses."""
+    arr = _array(y, name)
+    if arr.shape[0] != n:
+        raise ValueError(f"Arguments `x` and `{name}` must have the same length. Received: x has {n} samples, "
+                         f"{name} has {arr.shape[0]}")
+    units = out_shape[-1]
+    if sparse:
+        if arr.ndim > 2 or (arr.ndim == 2 and arr.shape[1] != 1):
+            raise ValueError(
+                f"Argument `{name}` must hold class ids of shape (n,) or (n, 1) for a sparse loss. "
+                f"Received: shape={arr.shape}. For one-hot targets use 'categorical_crossentropy'."
+            )
+        if arr.dtype.kind == "f" and not np.array_equal(arr, np.round(arr)):
+            raise ValueError(f"Argument `{name}` must hold integer class ids for a sparse loss.")
+        low, high = arr.min(), arr.max()
+        if low < 0 or high >= units:
+            raise ValueError(
+                f"Argument `{name}` holds class ids in [{low}, {high}], but the model's output has {units} "
+                f"classes: expected ids in [0, {units})."
+            )
+        return np.ascontiguousarray(arr.reshape(n, 1), dtype=config.dtype())
+    expected = (n, *out_shape)
+    if arr.shape != expected and not (arr.ndim == 1 and out_shape == (1,)):
+        hint = ""
+        if arr.ndim == 1 and units > 1:
+            hint = (" These look like class ids: use loss='sparse_categorical_crossentropy' or "
+                    "keras.utils.to_categorical(y).")
+        raise ValueError(
+            f"Argument `{name}` must have shape {(None, *out_shape)} to match the model's output. "
+            f"Received: shape={arr.shape}.{hint}"
+        )
+    return np.ascontiguousarray(arr.reshape(n, -1), dtype=config.dtype())
+
+
+def weights(sample_weight: Any, class_weight: dict | None, y: np.ndarray, sparse: bool) -> np.ndarray:
+    """Per-sample weights combining ``sample_weight`` and ``class_weight``."""
+    n = y.shape[0]
+    sw = np.ones(n, config.dtype())
+    if sample_weight is not None:
+        arr = _array(sample_weight, "sample_weight").reshape(-1)
+        if arr.shape[0] != n:
+            raise ValueError(f"Argument `sample_weight` must have one value per sample ({n}). Received: {arr.shape[0]}")
+        if (arr < 0).any():
+            raise ValueError("Argument `sample_weight` must be non-negative.")
+        sw *= arr
+    if class_weight is not None:
+        if not isinstance(class_weight, dict):
+            raise TypeError(f"Argument `class_weight` must be a dict {{class_id: weight}}. Received: {class_weight!r}")
+        labels = y[:, 0].astype(np.int64) if sparse or y.shape[1] == 1 else y.argmax(axis=1)
+        if y.shape[1] == 1 and not sparse:
+            labels = np.round(y[:, 0]).astype(np.int64)
+        table = np.ones(int(max(labels.max(), *class_weight.keys())) + 1)
+        for key, value in class_weight.items():
+            table[int(key)] = float(value)
+        sw *= table[labels].astype(sw.dtype)
+    return sw
+
+
+def positive_int(name: str, value: Any, allow_none: bool = False) -> int | None:
+    """``value`` as a positive int, or a ValueError naming ``name``."""
+    if value is None and allow_none:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"Argument `{name}` must be a positive integer. Received: {name}={value!r}")
+    return int(value)

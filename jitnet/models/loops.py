@@ -1,0 +1,232 @@
+"""``fit``, ``evaluate`` and ``predict``: short Python loops around compiled chunks.
+
+Training runs in chunks of batches, each one compiled call; a chunk is
+sized to take about ``CHUNK_SECONDS`` so the progress bar and Ctrl-C stay
+responsive while Python costs nothing measurable. When a callback needs
+every batch (it overrides a per-batch hook), chunks are one batch long.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+import warnings
+from typing import Any
+
+import numpy as np
+
+from .. import random
+from ..callbacks import CallbackList
+from . import data
+
+CHUNK_SECONDS = 0.1
+
+
+def _next_chunk(chunk: int, seconds: float) -> int:
+    """Grow or shrink the chunk so the next call takes about CHUNK_SECONDS."""
+    if seconds <= 0:
+        return chunk * 2
+    return max(1, min(chunk * 4, int(chunk * CHUNK_SECONDS / seconds)))
+
+
+def _callbacks(model, callbacks, verbose, epochs: int, steps: int) -> CallbackList:
+    if verbose not in ("auto", 0, 1, 2):
+        raise ValueError(f"Argument `verbose` must be 'auto', 0, 1 or 2. Received: verbose={verbose!r}")
+    return CallbackList(callbacks, add_history=True, add_progbar=verbose != 0, model=model, verbose=verbose,
+                        epochs=epochs, steps=steps)
+
+
+def _split(x, y, sw, validation_split: float):
+    if not isinstance(validation_split, (int, float)) or not 0.0 <= validation_split < 1.0:
+        raise ValueError(f"Argument `validation_split` must be in [0, 1). Received: validation_split={validation_split!r}")
+    if validation_split == 0.0:
+        return (x, y, sw), None
+    n = x.shape[0]
+    cut = int(n * (1.0 - validation_split))
+    if cut == 0 or cut == n:
+        raise ValueError(f"validation_split={validation_split} leaves no training or no validation samples out of {n}.")
+    return (x[:cut], y[:cut], sw[:cut]), (x[cut:], y[cut:], sw[cut:])
+
+
+def prepare(model, x, y, sample_weight=None, class_weight=None):
+    """Check and convert ``x``, ``y`` and weights for the compiled model."""
+    if model.loss is None:
+        raise RuntimeError("You must call `compile()` before using the model for training or evaluation.")
+    xs = data.inputs(x, model.input_shape, "x")
+    if y is None:
+        raise ValueError("Argument `y` is required: this model is trained on (x, y) pairs.")
+    ys = data.targets(y, xs.shape[0], model.output_shape, model.loss.sparse, "y")
+    sw = data.weights(sample_weight, class_weight, ys, model.loss.sparse)
+    return xs, ys, sw
+
+
+def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None, validation_split=0.0,
+        validation_data=None, shuffle=True, class_weight=None, sample_weight=None, initial_epoch=0,
+        steps_per_epoch=None, validation_steps=None, validation_batch_size=None, validation_freq=1):
+    """See ``Sequential.fit``."""
+    batch_size = data.positive_int("batch_size", 32 if batch_size is None else batch_size)
+    epochs = data.positive_int("epochs", epochs)
+    if isinstance(initial_epoch, bool) or not isinstance(initial_epoch, (int, np.integer)) or initial_epoch < 0:
+        raise ValueError(f"Argument `initial_epoch` must be a non-negative integer. Received: {initial_epoch!r}")
+    validation_freq = data.positive_int("validation_freq", validation_freq)
+    model.ensure_built(x)
+    xs, ys, sw = prepare(model, x, y, sample_weight, class_weight)
+    (xs, ys, sw), val = _split(xs, ys, sw, validation_split)
+    if validation_data is not None:
+        if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
+            raise ValueError("Argument `validation_data` must be a tuple (x_val, y_val) or (x_val, y_val, sample_weight).")
+        try:
+            val = prepare(model, *validation_data)
+        except (ValueError, TypeError) as err:
+            raise type(err)(f"Invalid `validation_data`: {err}") from None
+    trainer = model.trainer(ys)
+    n = xs.shape[0]
+    steps = math.ceil(n / batch_size)
+    cbs = _callbacks(model, callbacks, verbose, epochs, steps)
+    rng = random.generator()
+    opt = trainer.optimizer
+    model.stop_training = False
+    logs: dict[str, float] = {}
+    cbs.on_train_begin()
+    try:
+        for epoch in range(initial_epoch, epochs):
+            cbs.on_epoch_begin(epoch)
+            order = rng.permutation(n) if shuffle else np.arange(n)
+            trainer.reset_metrics()
+            logs = _train_epoch(model, trainer, cbs, xs, ys, sw, order, steps, batch_size)
+            if val is not None and (epoch + 1) % validation_freq == 0:
+                val_logs = _evaluate(trainer, *val, validation_batch_size or batch_size)
+                logs.update({"val_" + k: v for k, v in val_logs.items()})
+                trainer.reset_metrics()
+            cbs.on_epoch_end(epoch, logs)
+            if model.stop_training:
+                break
+    except KeyboardInterrupt:
+        warnings.warn("Training interrupted: stopped after the last completed batch.", RuntimeWarning, stacklevel=2)
+    cbs.on_train_end(logs)
+    del opt
+    return model.history
+
+
+def _train_epoch(model, trainer, cbs, xs, ys, sw, order, steps, batch_size) -> dict:
+    per_batch = cbs.needs_batch_hooks()
+    opt = trainer.optimizer
+    chunk = 1
+    b = 0
+    logs: dict[str, float] = {}
+    while b < steps:
+        n = 1 if per_batch else min(chunk, steps - b)
+        if per_batch:
+            cbs.on_train_batch_begin(b)
+        lrs = opt.learning_rates(n)
+        start = time.perf_counter()
+        done = trainer.train(xs, ys, sw, order, b, n, batch_size, lrs, opt.iterations)
+        chunk = _next_chunk(n, time.perf_counter() - start)
+        opt.iterations += done
+        b += done
+        logs = trainer.logs()
+        cbs.on_train_batch_end(b - 1, logs)
+        if done < n or not math.isfinite(logs.get("loss", 0.0)):
+            warnings.warn(f"Loss became {logs.get('loss')} at batch {b - 1}: training stopped.", RuntimeWarning,
+                          stacklevel=3)
+            model.stop_training = True
+            break
+        if model.stop_training and per_batch:
+            break
+    return dict(sorted(logs.items()))
+
+
+def _evaluate(trainer, xs, ys, sw, batch_size: int, cbs: CallbackList | None = None) -> dict:
+    """Loss and metrics over the data, in inference mode."""
+    trainer.reset_metrics()
+    n = xs.shape[0]
+    steps = math.ceil(n / batch_size)
+    order = np.arange(n)
+    per_batch = cbs is not None and cbs.needs_batch_hooks("test")
+    chunk = 1
+    b = 0
+    while b < steps:
+        k = 1 if per_batch else min(chunk, steps - b)
+        if per_batch:
+            cbs.on_test_batch_begin(b)
+        start = time.perf_counter()
+        trainer.test(xs, ys, sw, order, b, k, batch_size)
+        chunk = _next_chunk(k, time.perf_counter() - start)
+        b += k
+        if cbs is not None:
+            cbs.on_test_batch_end(b - 1, trainer.logs())
+    return dict(sorted(trainer.logs().items()))
+
+
+def evaluate(model, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None, callbacks=None,
+             return_dict=False):
+    """See ``Sequential.evaluate``."""
+    batch_size = data.positive_int("batch_size", 32 if batch_size is None else batch_size)
+    model.ensure_built(x)
+    xs, ys, sw = prepare(model, x, y, sample_weight)
+    trainer = model.trainer(ys)
+    cbs = _callbacks(model, callbacks, verbose, 1, math.ceil(xs.shape[0] / batch_size))
+    cbs.on_test_begin()
+    logs = _evaluate(trainer, xs, ys, sw, batch_size, cbs)
+    cbs.on_test_end(logs)
+    if return_dict:
+        return logs
+    ordered = [logs["loss"]] + [logs[m.name] for m in trainer.metrics]
+    return ordered[0] if len(ordered) == 1 else ordered
+
+
+def predict(model, x, batch_size=None, verbose="auto", steps=None, callbacks=None, training: bool = False,
+            step: int = 0) -> np.ndarray:
+    """See ``Sequential.predict``."""
+    batch_size = data.positive_int("batch_size", 32 if batch_size is None else batch_size)
+    model.ensure_built(x)
+    xs = data.inputs(x, model.input_shape, "x")
+    trainer = model.trainer(None)
+    n = xs.shape[0]
+    out = np.empty((n, trainer.output_width), xs.dtype)
+    steps = math.ceil(n / batch_size)
+    cbs = _callbacks(model, callbacks, verbose, 1, steps) if verbose or callbacks else None
+    if cbs is not None:
+        cbs.on_predict_begin()
+    chunk, b = 1, 0
+    while b < steps:
+        k = min(chunk, steps - b)
+        start = time.perf_counter()
+        trainer.predict(xs, b, k, batch_size, out, training, step)
+        chunk = _next_chunk(k, time.perf_counter() - start)
+        b += k
+        if cbs is not None:
+            cbs.on_predict_batch_end(b - 1, {})
+    if cbs is not None:
+        cbs.on_predict_end()
+    return out.reshape((n, *model.output_shape))
+
+
+def train_on_batch(model, x, y, sample_weight=None, class_weight=None, return_dict=False) -> Any:
+    """See ``Sequential.train_on_batch``."""
+    model.ensure_built(x)
+    xs, ys, sw = prepare(model, x, y, sample_weight, class_weight)
+    trainer = model.trainer(ys)
+    opt = trainer.optimizer
+    trainer.reset_metrics()
+    n = xs.shape[0]
+    opt.iterations += trainer.train(xs, ys, sw, np.arange(n), 0, 1, n, opt.learning_rates(1), opt.iterations)
+    return _result(trainer, return_dict)
+
+
+def test_on_batch(model, x, y, sample_weight=None, return_dict=False) -> Any:
+    """See ``Sequential.test_on_batch``."""
+    model.ensure_built(x)
+    xs, ys, sw = prepare(model, x, y, sample_weight)
+    trainer = model.trainer(ys)
+    trainer.reset_metrics()
+    trainer.test(xs, ys, sw, np.arange(xs.shape[0]), 0, 1, xs.shape[0])
+    return _result(trainer, return_dict)
+
+
+def _result(trainer, return_dict: bool) -> Any:
+    logs = trainer.logs()
+    if return_dict:
+        return dict(sorted(logs.items()))
+    ordered = [logs["loss"]] + [logs[m.name] for m in trainer.metrics]
+    return ordered[0] if len(ordered) == 1 else ordered

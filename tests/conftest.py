@@ -1,0 +1,27 @@
+"""Shared fixtures: a fixed seed and float32 restored after every test."""
+
+import numpy as np
+import pytest
+
+import jitnet
+from jitnet import config
+
+
+@pytest.fixture(autouse=True)
+def _isolate():
+    floatx = config.floatx()
+    jitnet.utils.set_random_seed(1234)
+    yield
+    config.set_floatx(floatx)
+
+
+@pytest.fixture
+def float64():
+    """Run the test in float64 (gradient checks)."""
+    config.set_floatx("float64")
+    yield
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(0)

@@ -1,0 +1,92 @@
+"""Finite-difference checks of compiled programs: the model's output against
+a random projection ``L = sum(r * y)``, so every layer is checked alone."""
+
+from __future__ import annotations
+
+import numpy as np
+
+import jitnet as keras
+from jitnet.kernels import program as kp
+from jitnet.models.trainer import Trainer
+
+
+def build(layers, input_shape, batch):
+    model = keras.Sequential([keras.Input(shape=input_shape), *layers])
+    trainer = Trainer(model.layers, model.input_shape, model._arena, None, [], None)
+    trainer.ops[:, kp.FLAGS] |= kp.NEED_DX
+    trainer.reserve(batch)
+    return model, trainer
+
+
+def forward(trainer, x, training=True, step=3):
+    nb = x.shape[0]
+    kp.sample_view(trainer.ws, trainer.mb, trainer.slots, 0, nb)[:] = x.reshape(nb, -1)
+    a = trainer.arena
+    kp.forward(trainer.ops, trainer.fp, trainer.slots, trainer.ws, trainer.mb, nb, a.params, a.state, training, step)
+    return kp.sample_view(trainer.ws, trainer.mb, trainer.slots, trainer.pred_slot, nb).copy()
+
+
+def analytic(trainer, x, r, training=True, step=3):
+    """Gradients of ``sum(r * y)`` w.r.t. the parameter arena and ``x``."""
+    nb = x.shape[0]
+    forward(trainer, x, training, step)
+    a = trainer.arena
+    dws = trainer.dws
+    dws[:] = 0.0
+    kp.sample_view(dws, trainer.mb, trainer.slots, trainer.pred_slot, nb)[:] = r
+    if len(trainer.ops):
+        kp.backward(trainer.ops, trainer.fp, trainer.slots, trainer.ws, dws, trainer.mb, nb, a.params, a.grads,
+                    a.state, step, len(trainer.ops) - 1, False)
+    dx = kp.sample_view(dws, trainer.mb, trainer.slots, 0, nb).copy()
+    return a.grads.copy(), dx
+
+
+def numeric(trainer, x, r, h=1e-6, training=True, step=3):
+    """Central differences of ``sum(r * y)``."""
+    params = trainer.arena.params
+    state = trainer.arena.state
+    saved_state = state.copy()
+
+    def loss():
+        state[:] = saved_state
+        return float(np.sum(r * forward(trainer, x, training, step)))
+
+    gp = np.zeros_like(params)
+    for i in range(params.size):
+        old = params[i]
+        params[i] = old + h
+        up = loss()
+        params[i] = old - h
+        down = loss()
+        params[i] = old
+        gp[i] = (up - down) / (2 * h)
+    gx = np.zeros_like(x)
+    flat = gx.reshape(-1)
+    xf = x.reshape(-1)
+    for i in range(xf.size):
+        old = xf[i]
+        xf[i] = old + h
+        up = loss()
+        xf[i] = old - h
+        down = loss()
+        xf[i] = old
+        flat[i] = (up - down) / (2 * h)
+    state[:] = saved_state
+    return gp, gx.reshape(x.shape[0], -1)
+
+
+def check_layers(layers, input_shape, batch=5, seed=0, rtol=1e-6, atol=1e-8, training=True, x=None):
+    """Assert analytic == numeric gradients for a stack of layers."""
+    rng = np.random.default_rng(seed)
+    model, trainer = build(layers, input_shape, batch)
+    if x is None:
+        x = rng.normal(size=(batch, *input_shape))
+    r = rng.normal(size=(batch, trainer.output_width))
+    state = trainer.arena.state.copy()
+    gp, gx = analytic(trainer, x, r, training)
+    trainer.arena.state[:] = state
+    np_, nx = numeric(trainer, x, r, training=training)
+    n_train = trainer.arena.n_trainable
+    np.testing.assert_allclose(gp[:n_train], np_[:n_train], rtol=rtol, atol=atol)
+    np.testing.assert_allclose(gx, nx, rtol=rtol, atol=atol)
+    return model, trainer

@@ -1,0 +1,149 @@
+"""Loss kernels: finite-difference gradients (float64) and Keras's formulas."""
+
+import numpy as np
+import pytest
+
+from jitnet import losses
+from jitnet.kernels import losses as kl
+
+EPS = 1e-7
+rng = np.random.default_rng(0)
+
+
+def _data(code, n=4, k=3):
+    if code in (kl.SCCE, kl.SCCE_LOGITS):
+        y = rng.integers(0, k, size=(n, 1)).astype(float)
+    elif code in (kl.CCE, kl.CCE_LOGITS, kl.CATEGORICAL_HINGE, kl.KLD):
+        y = np.eye(k)[rng.integers(0, k, n)]
+    elif code in (kl.BCE, kl.BCE_LOGITS, kl.HINGE, kl.SQUARED_HINGE):
+        y = rng.integers(0, 2, size=(n, k)).astype(float)
+    else:
+        y = rng.uniform(0.1, 2.0, size=(n, k))
+    if code in (kl.BCE, kl.CCE, kl.SCCE, kl.KLD):
+        pred = rng.uniform(0.05, 0.95, size=(n, k))
+    elif code in (kl.POISSON, kl.MSLE, kl.MAPE):
+        pred = rng.uniform(0.2, 3.0, size=(n, k))
+    else:
+        pred = rng.normal(size=(n, k)) * 2
+    return np.ascontiguousarray(pred), np.ascontiguousarray(y)
+
+
+ALL_CODES = list(range(kl.SCCE_LOGITS + 1))
+
+
+@pytest.mark.parametrize("code", ALL_CODES)
+@pytest.mark.parametrize("smoothing", [0.0, 0.1])
+def test_gradient_matches_central_differences(code, smoothing):
+    pred, y = _data(code)
+    sw = np.array([1.0, 0.5, 2.0, 0.0])
+    hyper = np.array([EPS, smoothing, 1.0])
+    grad = np.zeros_like(pred)
+    kl.loss_forward_backward(code, pred, y, sw, grad, hyper, True)
+    num = np.zeros_like(pred)
+    h = 1e-6
+    for idx in np.ndindex(pred.shape):
+        p = pred.copy()
+        p[idx] += h
+        up = kl.loss_forward_backward(code, p, y, sw, np.zeros_like(p), hyper, False)
+        p[idx] -= 2 * h
+        down = kl.loss_forward_backward(code, p, y, sw, np.zeros_like(p), hyper, False)
+        num[idx] = (up - down) / (2 * h) / pred.shape[0]
+    np.testing.assert_allclose(grad, num, rtol=1e-5, atol=1e-7)
+
+
+def _softmax(z):
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def _sigmoid(z):
+    return 1 / (1 + np.exp(-z))
+
+
+def reference(code, pred, y, ls=0.0, delta=1.0):
+    """Keras 3's formulas, written out in NumPy."""
+    k = pred.shape[1]
+    if code == kl.MSE:
+        return np.mean((y - pred) ** 2, axis=1)
+    if code == kl.MAE:
+        return np.mean(np.abs(y - pred), axis=1)
+    if code == kl.MAPE:
+        return 100 * np.mean(np.abs((y - pred) / np.maximum(np.abs(y), EPS)), axis=1)
+    if code == kl.MSLE:
+        return np.mean((np.log(np.maximum(pred, EPS) + 1) - np.log(np.maximum(y, EPS) + 1)) ** 2, axis=1)
+    if code == kl.HUBER:
+        e = pred - y
+        return np.mean(np.where(np.abs(e) <= delta, 0.5 * e ** 2, delta * np.abs(e) - 0.5 * delta ** 2), axis=1)
+    if code == kl.LOG_COSH:
+        return np.mean(np.log(np.cosh(pred - y)), axis=1)
+    if code == kl.HINGE:
+        t = 2 * y - 1
+        return np.mean(np.maximum(1 - t * pred, 0), axis=1)
+    if code == kl.SQUARED_HINGE:
+        t = 2 * y - 1
+        return np.mean(np.maximum(1 - t * pred, 0) ** 2, axis=1)
+    if code == kl.CATEGORICAL_HINGE:
+        pos = np.sum(y * pred, axis=1)
+        neg = np.max((1 - y) * pred, axis=1)
+        return np.maximum(neg - pos + 1, 0)
+    if code == kl.KLD:
+        t, p = np.clip(y, EPS, 1), np.clip(pred, EPS, 1)
+        return np.sum(t * np.log(t / p), axis=1)
+    if code == kl.POISSON:
+        return np.mean(pred - y * np.log(pred + EPS), axis=1)
+    if code in (kl.BCE, kl.BCE_LOGITS):
+        t = y * (1 - ls) + 0.5 * ls
+        p = np.clip(pred if code == kl.BCE else _sigmoid(pred), EPS, 1 - EPS)
+        return np.mean(-(t * np.log(p) + (1 - t) * np.log(1 - p)), axis=1)
+    if code in (kl.SCCE, kl.SCCE_LOGITS):
+        y = np.eye(k)[y[:, 0].astype(int)]
+        code = kl.CCE if code == kl.SCCE else kl.CCE_LOGITS
+    t = y * (1 - ls) + ls / k
+    p = pred / pred.sum(axis=1, keepdims=True) if code == kl.CCE else _softmax(pred)
+    return -np.sum(t * np.log(np.clip(p, EPS, 1 - EPS)), axis=1)
+
+
+@pytest.mark.parametrize("code", ALL_CODES)
+def test_values_match_keras_formulas(code):
+    pred, y = _data(code)
+    ls = 0.1 if code in (kl.BCE, kl.BCE_LOGITS, kl.CCE, kl.CCE_LOGITS) else 0.0
+    out = np.empty(pred.shape[0])
+    kl.loss_per_sample(code, pred, y, np.array([EPS, ls, 1.0]), out)
+    np.testing.assert_allclose(out, reference(code, pred, y, ls), rtol=1e-10, atol=1e-12)
+
+
+def test_logits_path_is_stable_for_large_logits():
+    z = np.array([[1000.0, -1000.0, 0.0]])
+    out = np.empty(1)
+    kl.loss_per_sample(kl.CCE_LOGITS, z, np.array([[0.0, 1.0, 0.0]]), np.array([EPS, 0.0, 1.0]), out)
+    assert out[0] == pytest.approx(2000.0)
+    kl.loss_per_sample(kl.BCE_LOGITS, np.array([[-800.0]]), np.array([[1.0]]), np.array([EPS, 0.0, 1.0]), out)
+    assert out[0] == pytest.approx(800.0)
+
+
+def test_loss_objects_reduce_with_sample_weights():
+    y = np.array([[1.0], [0.0]])
+    p = np.array([[0.8], [0.4]])
+    per = -np.log([0.8, 0.6])
+    assert losses.BinaryCrossentropy()(y, p) == pytest.approx(per.mean())
+    assert losses.BinaryCrossentropy()(y, p, sample_weight=[2.0, 0.0]) == pytest.approx(per[0])
+    assert losses.BinaryCrossentropy(reduction="sum")(y, p) == pytest.approx(per.sum())
+    np.testing.assert_allclose(losses.binary_crossentropy(y, p), per)
+
+
+def test_hinge_keeps_signed_labels():
+    y = np.array([[-1.0], [1.0]])
+    p = np.array([[0.3], [0.2]])
+    np.testing.assert_allclose(losses.hinge(y, p), [1.3, 0.8])
+
+
+@pytest.mark.parametrize("name", ["mse", "mae", "mape", "msle", "kld", "huber", "log_cosh", "poisson", "hinge",
+                                  "squared_hinge", "categorical_hinge", "binary_crossentropy",
+                                  "categorical_crossentropy", "sparse_categorical_crossentropy"])
+def test_every_keras_string_resolves(name):
+    assert isinstance(losses.get(name), losses.Loss)
+
+
+def test_unknown_loss_lists_close_matches():
+    with pytest.raises(ValueError, match="binary_crossentropy"):
+        losses.get("binary_crossentropi")
