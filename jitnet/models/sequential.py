@@ -70,6 +70,8 @@ class Sequential:
             raise IndexError("There are no layers in the model.")
         layer = self._layers.pop()
         self._invalidate()
+        if self._input_shape is not None:
+            self.build()
         return layer
 
     def _invalidate(self) -> None:

@@ -18,12 +18,21 @@ def display_width(text: str) -> int:
 
 
 def _wrap(text: str, width: int) -> list[str]:
+    """Greedy word wrap by display width; words longer than a line are split."""
     lines, line = [], ""
-    for ch in text:
-        if display_width(line + ch) > width:
+    for word in text.split(" "):
+        candidate = f"{line} {word}" if line else word
+        if display_width(candidate) <= width:
+            line = candidate
+            continue
+        if line:
             lines.append(line)
-            line = ""
-        line += ch
+        line = ""
+        for ch in word:
+            if display_width(line + ch) > width:
+                lines.append(line)
+                line = ""
+            line += ch
     return lines + [line]
 
 

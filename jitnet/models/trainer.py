@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import activations
+from .. import activations, config
 from ..kernels import losses as kl
 from ..kernels import program as kp
 from ..layers.base import ProgramBuilder
@@ -23,6 +23,7 @@ class Trainer:
 
     def __init__(self, layers: list, input_shape: tuple[int, ...], arena: Arena, loss, metrics: list,
                  optimizer) -> None:
+        config.get_num_threads()  # first use: one thread limit for Numba and BLAS
         builder = ProgramBuilder(input_shape)
         slot = builder.input_slot
         for layer in layers:
