@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 
+from ._fpu import denormals_off, restore
 from ._jit import kernel
 from .activations import activation_backward, activation_forward
 from .dense import dense_backward, dense_forward
@@ -228,8 +229,24 @@ def train_steps(x, y, sw, order, first, n_batches, batch_size,
     optimizer update over ``params[:n_trainable]`` and the constraints.
     ``acc[0]`` accumulates ``[sum(batch_loss * nb), sum(nb)]`` and
     ``acc[m + 1]`` metric ``m``. Returns the number of steps run: fewer
-    than asked when a batch loss is not finite.
+    than asked when a batch loss is not finite. Denormals are flushed to
+    zero for the duration of the call.
     """
+    old = denormals_off()
+    done = _train_steps(x, y, sw, order, first, n_batches, batch_size, ops, fp, slots, ws, dws, mb, params, grads,
+                        state, n_trainable, loss_code, loss_hyper, loss_slot, pred_slot, skip_act, metric_codes,
+                        metric_params, metric_hyper, scratch, acc, ybuf, swbuf, opt_code, opt_slots, opt_scalars,
+                        opt_hyper, lrs, iteration, segments)
+    restore(old)
+    return done
+
+
+@kernel
+def _train_steps(x, y, sw, order, first, n_batches, batch_size,
+                 ops, fp, slots, ws, dws, mb, params, grads, state, n_trainable,
+                 loss_code, loss_hyper, loss_slot, pred_slot, skip_act,
+                 metric_codes, metric_params, metric_hyper, scratch, acc, ybuf, swbuf,
+                 opt_code, opt_slots, opt_scalars, opt_hyper, lrs, iteration, segments):
     n = order.shape[0]
     first_bw = ops.shape[0] - 1
     if loss_slot != pred_slot and not skip_act:
@@ -264,6 +281,7 @@ def test_steps(x, y, sw, order, first, n_batches, batch_size,
                loss_code, loss_hyper, loss_slot, pred_slot,
                metric_codes, metric_params, metric_hyper, scratch, acc, ybuf, swbuf):
     """Accumulate loss and metrics over ``n_batches`` batches, in inference mode."""
+    old = denormals_off()
     n = order.shape[0]
     for s in range(n_batches):
         lo = (first + s) * batch_size
@@ -279,12 +297,14 @@ def test_steps(x, y, sw, order, first, n_batches, batch_size,
         acc[0, 1] += nb
         _score(slot_view(ws, mb, slots, pred_slot, nb), ybuf[:nb], nb, metric_codes, metric_params,
                metric_hyper, scratch, acc)
+    restore(old)
 
 
 @kernel
 def predict_steps(x, first, n_batches, batch_size, ops, fp, slots, ws, mb, params, state,
                   pred_slot, training, step, out):
     """Write the model's output for batches ``first ..`` into ``out`` (n, width)."""
+    old = denormals_off()
     n = x.shape[0]
     for s in range(n_batches):
         lo = (first + s) * batch_size
@@ -298,3 +318,4 @@ def predict_steps(x, first, n_batches, batch_size, ops, fp, slots, ws, mb, param
         for i in range(nb):
             for j in range(pred.shape[1]):
                 out[lo + i, j] = pred[i, j]
+    restore(old)
