@@ -1,0 +1,41 @@
+"""Stochastic gradient descent, with optional (Nesterov) momentum."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..kernels import optimizers as kernels
+from .base import OPTIMIZERS, Optimizer, check_bool, check_float
+
+
+@OPTIMIZERS.register("sgd", "SGD")
+class SGD(Optimizer):
+    """Gradient descent (with momentum), as Keras 3 ``SGD``.
+
+    ``p -= lr * g``; with momentum ``m = momentum * m - lr * g; p += m``;
+    with Nesterov ``p += momentum * m - lr * g``.
+
+    Args:
+        learning_rate: Float, schedule or callable. Defaults to 0.01.
+        momentum: Float in [0, 1]. Defaults to 0.0.
+        nesterov: Bool, whether to use Nesterov momentum. Defaults to False.
+        **kwargs: The common arguments of ``Optimizer`` (weight_decay,
+            clipnorm, clipvalue, global_clipnorm, name, ...).
+
+    Kernel code ``SGD``; hyper ``[4] momentum, [5] nesterov``; one slot
+    row, ``momentum`` (allocated but unused when momentum is 0).
+    """
+
+    code = kernels.SGD
+    _hyper_keys = _config_keys = ("momentum", "nesterov")
+    _default_name = "SGD"
+
+    def __init__(
+        self, learning_rate: Any = 0.01, momentum: float = 0.0, nesterov: bool = False, **kwargs: Any
+    ) -> None:
+        super().__init__(learning_rate, **kwargs)
+        self.momentum = check_float("momentum", momentum, 0.0, 1.0)
+        self.nesterov = check_bool("nesterov", nesterov)
+
+    def _slot_names(self) -> tuple[str, ...]:
+        return ("momentum",) if self.momentum != 0 else ()
