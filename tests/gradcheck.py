@@ -22,7 +22,8 @@ def forward(trainer, x, training=True, step=3):
     nb = x.shape[0]
     kp.sample_view(trainer.ws, trainer.mb, trainer.slots, 0, nb)[:] = x.reshape(nb, -1)
     a = trainer.arena
-    kp.forward(trainer.ops, trainer.fp, trainer.slots, trainer.ws, trainer.mb, nb, a.params, a.state, training, step)
+    kp.forward(trainer.ops, trainer.fp, trainer.slots, trainer.ws, trainer.mb, nb, a.params, a.state, training, step,
+               False, trainer.bptr, trainer.bidx, trainer.bval)
     return kp.sample_view(trainer.ws, trainer.mb, trainer.slots, trainer.pred_slot, nb).copy()
 
 
@@ -36,7 +37,7 @@ def analytic(trainer, x, r, training=True, step=3):
     kp.sample_view(dws, trainer.mb, trainer.slots, trainer.pred_slot, nb)[:] = r
     if len(trainer.ops):
         kp.backward(trainer.ops, trainer.fp, trainer.slots, trainer.ws, dws, trainer.mb, nb, a.params, a.grads,
-                    a.state, step, len(trainer.ops) - 1, False)
+                    a.state, step, len(trainer.ops) - 1, False, False, trainer.bptr, trainer.bidx, trainer.bval)
     dx = kp.sample_view(dws, trainer.mb, trainer.slots, 0, nb).copy()
     return a.grads.copy(), dx
 

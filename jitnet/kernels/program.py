@@ -12,6 +12,11 @@ call runs many training steps without returning to Python:
   same places in ``dws``. Flatten and Reshape are two slots at one start.
 - ``params`` / ``grads``: every parameter in one arena, trainable first;
   ``state``: non-trainable values (moving statistics) and scratch.
+
+When ``sparse`` is set, op 0 is a dense layer that reads the batch as CSR
+rows (``bptr``, ``bidx``, ``bval``) instead of buffer 0: multi-hot inputs
+then cost only their non-zeros. Whole data sets come either dense (``x``)
+or as CSR (``xptr``, ``xidx``, ``xval``, with an empty ``x``).
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ import math
 from ._fpu import denormals_off, restore
 from ._jit import kernel
 from .activations import activation_backward, activation_forward
-from .dense import dense_backward, dense_forward
+from .dense import dense_backward, dense_forward, sparse_dense_backward, sparse_dense_forward
 from .dropout import noise_apply
 from .losses import loss_forward_backward
 from .metrics import metric_update
@@ -64,8 +69,8 @@ def _matrix(arena, offset, rows, cols):
 
 
 @kernel
-def forward(ops, fp, slots, ws, mb, nb, params, state, training, step):
-    """Run every op on the batch already gathered into buffer 0."""
+def forward(ops, fp, slots, ws, mb, nb, params, state, training, step, sparse, bptr, bidx, bval):
+    """Run every op on the batch already gathered (buffer 0, or CSR rows)."""
     for o in range(ops.shape[0]):
         kind = ops[o, KIND]
         flags = ops[o, FLAGS]
@@ -77,7 +82,11 @@ def forward(ops, fp, slots, ws, mb, nb, params, state, training, step):
             w = _matrix(params, ops[o, W], cols, units)
             b = params[ops[o, B]:ops[o, B] + units]
             z = slot_view(ws, mb, slots, ops[o, AUX], nb)
-            dense_forward(x, w, b, flags & USE_BIAS != 0, ops[o, ACT], z, y, fp[o, A], fp[o, B_], fp[o, C])
+            if sparse and o == 0:
+                sparse_dense_forward(bptr, bidx, bval, w, b, flags & USE_BIAS != 0, ops[o, ACT], z, y,
+                                     fp[o, A], fp[o, B_], fp[o, C])
+            else:
+                dense_forward(x, w, b, flags & USE_BIAS != 0, ops[o, ACT], z, y, fp[o, A], fp[o, B_], fp[o, C])
         elif kind == ACTIVATION:
             activation_forward(ops[o, ACT], x, y, fp[o, A], fp[o, B_], fp[o, C])
         elif kind == NOISE:
@@ -121,7 +130,8 @@ def penalties(ops, fp, slots, ws, mb, nb, params):
 
 
 @kernel
-def backward(ops, fp, slots, ws, dws, mb, nb, params, grads, state, step, first, skip_act):
+def backward(ops, fp, slots, ws, dws, mb, nb, params, grads, state, step, first, skip_act, sparse, bptr, bidx,
+             bval):
     """Back-propagate from op ``first`` down to op 0.
 
     ``dws`` holds ``dL/d(output)`` of op ``first`` (or ``dL/dz`` of its
@@ -142,12 +152,19 @@ def backward(ops, fp, slots, ws, dws, mb, nb, params, grads, state, step, first,
         if kind == DENSE:
             units = y.shape[1]
             wo, bo = ops[o, W], ops[o, B]
-            dense_backward(
-                x, _matrix(params, wo, cols, units), slot_view(ws, mb, slots, ops[o, AUX], nb), y, dy,
-                slot_view(dws, mb, slots, ops[o, AUX], nb), _matrix(grads, wo, cols, units),
-                grads[bo:bo + units], dx, flags & USE_BIAS != 0, ops[o, ACT],
-                fp[o, A], fp[o, B_], fp[o, C], fused, flags & NEED_DX != 0,
-            )
+            if sparse and o == 0:
+                sparse_dense_backward(
+                    bptr, bidx, bval, slot_view(ws, mb, slots, ops[o, AUX], nb), y, dy,
+                    slot_view(dws, mb, slots, ops[o, AUX], nb), _matrix(grads, wo, cols, units),
+                    grads[bo:bo + units], flags & USE_BIAS != 0, ops[o, ACT], fp[o, A], fp[o, B_], fp[o, C], fused,
+                )
+            else:
+                dense_backward(
+                    x, _matrix(params, wo, cols, units), slot_view(ws, mb, slots, ops[o, AUX], nb), y, dy,
+                    slot_view(dws, mb, slots, ops[o, AUX], nb), _matrix(grads, wo, cols, units),
+                    grads[bo:bo + units], dx, flags & USE_BIAS != 0, ops[o, ACT],
+                    fp[o, A], fp[o, B_], fp[o, C], fused, flags & NEED_DX != 0,
+                )
             if fp[o, L1_W] != 0.0 or fp[o, L2_W] != 0.0:
                 n = cols * units
                 add_penalty_grad(params[wo:wo + n], grads[wo:wo + n], fp[o, L1_W], fp[o, L2_W])
@@ -203,23 +220,45 @@ def gather(src, order, lo, nb, dst):
 
 
 @kernel
-def _batch(x, y, sw, order, lo, nb, ws, mb, slots, ybuf, swbuf):
-    gather(x, order, lo, nb, sample_view(ws, mb, slots, 0, nb))
+def gather_csr(xptr, xidx, xval, order, lo, nb, bptr, bidx, bval):
+    """CSR rows ``order[lo:lo + nb]`` of a data set into the batch CSR buffers."""
+    k = 0
+    bptr[0] = 0
+    for i in range(nb):
+        r = order[lo + i]
+        for p in range(xptr[r], xptr[r + 1]):
+            bidx[k] = xidx[p]
+            bval[k] = xval[p]
+            k += 1
+        bptr[i + 1] = k
+
+
+@kernel
+def _inputs(x, xptr, xidx, xval, order, lo, nb, ws, mb, slots, sparse, bptr, bidx, bval):
+    if sparse:
+        gather_csr(xptr, xidx, xval, order, lo, nb, bptr, bidx, bval)
+    else:
+        gather(x, order, lo, nb, sample_view(ws, mb, slots, 0, nb))
+
+
+@kernel
+def _batch(x, xptr, xidx, xval, y, sw, order, lo, nb, ws, mb, slots, ybuf, swbuf, sparse, bptr, bidx, bval):
+    _inputs(x, xptr, xidx, xval, order, lo, nb, ws, mb, slots, sparse, bptr, bidx, bval)
     gather(y, order, lo, nb, ybuf[:nb])
     for i in range(nb):
         swbuf[i] = sw[order[lo + i]]
 
 
 @kernel
-def _score(pred, y, nb, metric_codes, metric_params, metric_hyper, scratch, acc):
+def _score(pred, y, metric_codes, metric_params, metric_hyper, scratch, acc):
     for m in range(metric_codes.shape[0]):
         metric_update(metric_codes[m, 0], pred, y, metric_params[m], metric_codes[m, 1],
                       metric_hyper[m], scratch, acc[m + 1])
 
 
 @kernel
-def train_steps(x, y, sw, order, first, n_batches, batch_size,
-                ops, fp, slots, ws, dws, mb, params, grads, state, n_trainable,
+def train_steps(x, xptr, xidx, xval, y, sw, order, first, n_batches, batch_size,
+                ops, fp, slots, ws, dws, mb, params, grads, state, n_trainable, sparse, bptr, bidx, bval,
                 loss_code, loss_hyper, loss_slot, pred_slot, skip_act,
                 metric_codes, metric_params, metric_hyper, scratch, acc, ybuf, swbuf,
                 opt_code, opt_slots, opt_scalars, opt_hyper, lrs, iteration, segments):
@@ -233,30 +272,17 @@ def train_steps(x, y, sw, order, first, n_batches, batch_size,
     zero for the duration of the call.
     """
     old = denormals_off()
-    done = _train_steps(x, y, sw, order, first, n_batches, batch_size, ops, fp, slots, ws, dws, mb, params, grads,
-                        state, n_trainable, loss_code, loss_hyper, loss_slot, pred_slot, skip_act, metric_codes,
-                        metric_params, metric_hyper, scratch, acc, ybuf, swbuf, opt_code, opt_slots, opt_scalars,
-                        opt_hyper, lrs, iteration, segments)
-    restore(old)
-    return done
-
-
-@kernel
-def _train_steps(x, y, sw, order, first, n_batches, batch_size,
-                 ops, fp, slots, ws, dws, mb, params, grads, state, n_trainable,
-                 loss_code, loss_hyper, loss_slot, pred_slot, skip_act,
-                 metric_codes, metric_params, metric_hyper, scratch, acc, ybuf, swbuf,
-                 opt_code, opt_slots, opt_scalars, opt_hyper, lrs, iteration, segments):
     n = order.shape[0]
     first_bw = ops.shape[0] - 1
     if loss_slot != pred_slot and not skip_act:
         first_bw -= 1
+    done = n_batches
     for s in range(n_batches):
         lo = (first + s) * batch_size
         nb = min(batch_size, n - lo)
         step = iteration + s
-        _batch(x, y, sw, order, lo, nb, ws, mb, slots, ybuf, swbuf)
-        forward(ops, fp, slots, ws, mb, nb, params, state, True, step)
+        _batch(x, xptr, xidx, xval, y, sw, order, lo, nb, ws, mb, slots, ybuf, swbuf, sparse, bptr, bidx, bval)
+        forward(ops, fp, slots, ws, mb, nb, params, state, True, step, sparse, bptr, bidx, bval)
         total = loss_forward_backward(
             loss_code, slot_view(ws, mb, slots, loss_slot, nb), ybuf[:nb], swbuf[:nb],
             slot_view(dws, mb, slots, loss_slot, nb), loss_hyper, True,
@@ -264,20 +290,23 @@ def _train_steps(x, y, sw, order, first, n_batches, batch_size,
         loss = total / nb + penalties(ops, fp, slots, ws, mb, nb, params)
         acc[0, 0] += loss * nb
         acc[0, 1] += nb
-        _score(slot_view(ws, mb, slots, pred_slot, nb), ybuf[:nb], nb, metric_codes, metric_params,
-               metric_hyper, scratch, acc)
+        _score(slot_view(ws, mb, slots, pred_slot, nb), ybuf[:nb], metric_codes, metric_params, metric_hyper,
+               scratch, acc)
         if not math.isfinite(loss):
-            return s + 1
-        backward(ops, fp, slots, ws, dws, mb, nb, params, grads, state, step, first_bw, skip_act)
+            done = s + 1
+            break
+        backward(ops, fp, slots, ws, dws, mb, nb, params, grads, state, step, first_bw, skip_act, sparse, bptr,
+                 bidx, bval)
         optimizer_step(opt_code, params[:n_trainable], grads[:n_trainable], opt_slots, opt_scalars,
                        opt_hyper, lrs[s], step + 1, segments)
         constrain(ops, fp, slots, params)
-    return n_batches
+    restore(old)
+    return done
 
 
 @kernel
-def test_steps(x, y, sw, order, first, n_batches, batch_size,
-               ops, fp, slots, ws, dws, mb, params, state,
+def test_steps(x, xptr, xidx, xval, y, sw, order, first, n_batches, batch_size,
+               ops, fp, slots, ws, dws, mb, params, state, sparse, bptr, bidx, bval,
                loss_code, loss_hyper, loss_slot, pred_slot,
                metric_codes, metric_params, metric_hyper, scratch, acc, ybuf, swbuf):
     """Accumulate loss and metrics over ``n_batches`` batches, in inference mode."""
@@ -286,8 +315,8 @@ def test_steps(x, y, sw, order, first, n_batches, batch_size,
     for s in range(n_batches):
         lo = (first + s) * batch_size
         nb = min(batch_size, n - lo)
-        _batch(x, y, sw, order, lo, nb, ws, mb, slots, ybuf, swbuf)
-        forward(ops, fp, slots, ws, mb, nb, params, state, False, 0)
+        _batch(x, xptr, xidx, xval, y, sw, order, lo, nb, ws, mb, slots, ybuf, swbuf, sparse, bptr, bidx, bval)
+        forward(ops, fp, slots, ws, mb, nb, params, state, False, 0, sparse, bptr, bidx, bval)
         total = loss_forward_backward(
             loss_code, slot_view(ws, mb, slots, loss_slot, nb), ybuf[:nb], swbuf[:nb],
             slot_view(dws, mb, slots, loss_slot, nb), loss_hyper, False,
@@ -295,25 +324,22 @@ def test_steps(x, y, sw, order, first, n_batches, batch_size,
         loss = total / nb + penalties(ops, fp, slots, ws, mb, nb, params)
         acc[0, 0] += loss * nb
         acc[0, 1] += nb
-        _score(slot_view(ws, mb, slots, pred_slot, nb), ybuf[:nb], nb, metric_codes, metric_params,
-               metric_hyper, scratch, acc)
+        _score(slot_view(ws, mb, slots, pred_slot, nb), ybuf[:nb], metric_codes, metric_params, metric_hyper,
+               scratch, acc)
     restore(old)
 
 
 @kernel
-def predict_steps(x, first, n_batches, batch_size, ops, fp, slots, ws, mb, params, state,
-                  pred_slot, training, step, out):
+def predict_steps(x, xptr, xidx, xval, order, first, n_batches, batch_size, ops, fp, slots, ws, mb, params, state,
+                  sparse, bptr, bidx, bval, pred_slot, training, step, out):
     """Write the model's output for batches ``first ..`` into ``out`` (n, width)."""
     old = denormals_off()
-    n = x.shape[0]
+    n = order.shape[0]
     for s in range(n_batches):
         lo = (first + s) * batch_size
         nb = min(batch_size, n - lo)
-        dst = sample_view(ws, mb, slots, 0, nb)
-        for i in range(nb):
-            for j in range(x.shape[1]):
-                dst[i, j] = x[lo + i, j]
-        forward(ops, fp, slots, ws, mb, nb, params, state, training, step)
+        _inputs(x, xptr, xidx, xval, order, lo, nb, ws, mb, slots, sparse, bptr, bidx, bval)
+        forward(ops, fp, slots, ws, mb, nb, params, state, training, step, sparse, bptr, bidx, bval)
         pred = sample_view(ws, mb, slots, pred_slot, nb)
         for i in range(nb):
             for j in range(pred.shape[1]):

@@ -18,6 +18,7 @@ import numpy as np
 from .. import random
 from ..callbacks import CallbackList
 from . import data
+from .trainer import Inputs
 
 CHUNK_SECONDS = 0.1
 
@@ -81,6 +82,9 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
             raise type(err)(f"Invalid `validation_data`: {err}") from None
     trainer = model.trainer(ys)
     n = xs.shape[0]
+    inputs = trainer.inputs(xs, batch_size)
+    if val is not None:
+        val = (trainer.inputs(val[0], validation_batch_size or batch_size), *val[1:])
     steps = math.ceil(n / batch_size)
     cbs = _callbacks(model, callbacks, verbose, epochs, steps)
     rng = random.generator()
@@ -93,7 +97,7 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
             cbs.on_epoch_begin(epoch)
             order = rng.permutation(n) if shuffle else np.arange(n)
             trainer.reset_metrics()
-            logs = _train_epoch(model, trainer, cbs, xs, ys, sw, order, steps, batch_size)
+            logs = _train_epoch(model, trainer, cbs, inputs, ys, sw, order, steps, batch_size)
             if val is not None and (epoch + 1) % validation_freq == 0:
                 val_logs = _evaluate(trainer, *val, validation_batch_size or batch_size)
                 logs.update({"val_" + k: v for k, v in val_logs.items()})
@@ -108,7 +112,7 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
     return model.history
 
 
-def _train_epoch(model, trainer, cbs, xs, ys, sw, order, steps, batch_size) -> dict:
+def _train_epoch(model, trainer, cbs, inputs, ys, sw, order, steps, batch_size) -> dict:
     per_batch = cbs.needs_batch_hooks()
     opt = trainer.optimizer
     chunk = 1
@@ -120,7 +124,7 @@ def _train_epoch(model, trainer, cbs, xs, ys, sw, order, steps, batch_size) -> d
             cbs.on_train_batch_begin(b)
         lrs = opt.learning_rates(n)
         start = time.perf_counter()
-        done = trainer.train(xs, ys, sw, order, b, n, batch_size, lrs, opt.iterations)
+        done = trainer.train(inputs, ys, sw, order, b, n, batch_size, lrs, opt.iterations)
         chunk = _next_chunk(n, time.perf_counter() - start)
         opt.iterations += done
         b += done
@@ -136,10 +140,10 @@ def _train_epoch(model, trainer, cbs, xs, ys, sw, order, steps, batch_size) -> d
     return dict(sorted(logs.items()))
 
 
-def _evaluate(trainer, xs, ys, sw, batch_size: int, cbs: CallbackList | None = None) -> dict:
+def _evaluate(trainer, inputs, ys, sw, batch_size: int, cbs: CallbackList | None = None) -> dict:
     """Loss and metrics over the data, in inference mode."""
     trainer.reset_metrics()
-    n = xs.shape[0]
+    n = inputs.n
     steps = math.ceil(n / batch_size)
     order = np.arange(n)
     per_batch = cbs is not None and cbs.needs_batch_hooks("test")
@@ -150,7 +154,7 @@ def _evaluate(trainer, xs, ys, sw, batch_size: int, cbs: CallbackList | None = N
         if per_batch:
             cbs.on_test_batch_begin(b)
         start = time.perf_counter()
-        trainer.test(xs, ys, sw, order, b, k, batch_size)
+        trainer.test(inputs, ys, sw, order, b, k, batch_size)
         chunk = _next_chunk(k, time.perf_counter() - start)
         b += k
         if cbs is not None:
@@ -167,7 +171,7 @@ def evaluate(model, x=None, y=None, batch_size=None, verbose="auto", sample_weig
     trainer = model.trainer(ys)
     cbs = _callbacks(model, callbacks, verbose, 1, math.ceil(xs.shape[0] / batch_size))
     cbs.on_test_begin()
-    logs = _evaluate(trainer, xs, ys, sw, batch_size, cbs)
+    logs = _evaluate(trainer, trainer.inputs(xs, batch_size), ys, sw, batch_size, cbs)
     cbs.on_test_end(logs)
     if return_dict:
         return logs
@@ -183,6 +187,8 @@ def predict(model, x, batch_size=None, verbose="auto", steps=None, callbacks=Non
     xs = data.inputs(x, model.input_shape, "x")
     trainer = model.trainer(None)
     n = xs.shape[0]
+    inputs = trainer.inputs(xs, batch_size)
+    order = np.arange(n)
     out = np.empty((n, trainer.output_width), xs.dtype)
     steps = math.ceil(n / batch_size)
     cbs = _callbacks(model, callbacks, verbose, 1, steps) if verbose or callbacks else None
@@ -192,7 +198,7 @@ def predict(model, x, batch_size=None, verbose="auto", steps=None, callbacks=Non
     while b < steps:
         k = min(chunk, steps - b)
         start = time.perf_counter()
-        trainer.predict(xs, b, k, batch_size, out, training, step)
+        trainer.predict(inputs, order, b, k, batch_size, out, training, step)
         chunk = _next_chunk(k, time.perf_counter() - start)
         b += k
         if cbs is not None:
@@ -210,7 +216,8 @@ def train_on_batch(model, x, y, sample_weight=None, class_weight=None, return_di
     opt = trainer.optimizer
     trainer.reset_metrics()
     n = xs.shape[0]
-    opt.iterations += trainer.train(xs, ys, sw, np.arange(n), 0, 1, n, opt.learning_rates(1), opt.iterations)
+    opt.iterations += trainer.train(Inputs(xs), ys, sw, np.arange(n), 0, 1, n, opt.learning_rates(1),
+                                    opt.iterations)
     return _result(trainer, return_dict)
 
 
@@ -220,7 +227,7 @@ def test_on_batch(model, x, y, sample_weight=None, return_dict=False) -> Any:
     xs, ys, sw = prepare(model, x, y, sample_weight)
     trainer = model.trainer(ys)
     trainer.reset_metrics()
-    trainer.test(xs, ys, sw, np.arange(xs.shape[0]), 0, 1, xs.shape[0])
+    trainer.test(Inputs(xs), ys, sw, np.arange(xs.shape[0]), 0, 1, xs.shape[0])
     return _result(trainer, return_dict)
 
 

@@ -16,6 +16,39 @@ from ..layers.base import ProgramBuilder
 from .arena import Arena
 
 _FUSABLE = {activations.softmax.code: (kl.CCE, kl.SCCE), activations.sigmoid.code: (kl.BCE,)}
+# Inputs with at most this share of non-zeros, feeding a Dense first layer,
+# go to the kernels as CSR rows (multi-hot text: about 1-2%).
+SPARSE_DENSITY = 0.05
+_NO_INDEX = np.zeros(1, np.int64)
+
+
+class Inputs:
+    """A data set as the kernels take it: dense rows, or CSR rows with an empty ``x``.
+
+    ``batch_nnz`` is the most non-zeros a batch can hold (CSR only).
+    """
+
+    def __init__(self, x: np.ndarray, ptr: np.ndarray = _NO_INDEX, idx: np.ndarray = _NO_INDEX,
+                 val: np.ndarray | None = None, batch_nnz: int = 0) -> None:
+        self.x, self.ptr, self.idx, self.val, self.batch_nnz = x, ptr, idx, val, batch_nnz
+
+    @property
+    def sparse(self) -> bool:
+        """True for CSR rows."""
+        return self.val is not None
+
+    @property
+    def n(self) -> int:
+        """Number of samples."""
+        return len(self.ptr) - 1 if self.sparse else self.x.shape[0]
+
+    def take(self, rows: slice) -> "Inputs":
+        """The samples ``rows`` (a contiguous slice)."""
+        if not self.sparse:
+            return Inputs(self.x[rows])
+        start, stop, _ = rows.indices(self.n)
+        lo, hi = self.ptr[start], self.ptr[stop]
+        return Inputs(self.x, self.ptr[start:stop + 1] - lo, self.idx[lo:hi], self.val[lo:hi], self.batch_nnz)
 
 
 class Trainer:
@@ -44,6 +77,10 @@ class Trainer:
         self._metric_tables()
         self.mb = 0
         self.ky = 0
+        self.nnz = 0
+        first = self.ops[0] if len(self.ops) else None
+        self.sparse_ok = first is not None and first[kp.KIND] == kp.DENSE and first[kp.IN] == 0 and \
+            self.slots[0, 1] == 1 and self.slots[0, 2] >= 256
         if optimizer is not None:
             optimizer.build(arena.n_trainable, arena.params.dtype, arena.segments)
 
@@ -77,18 +114,33 @@ class Trainer:
         self.acc = np.zeros((m + 1, 2), np.float64)
         self.loss_hyper = self.loss.hyper() if self.loss is not None else np.zeros(3)
 
-    def reserve(self, batch_size: int, ky: int = 1) -> None:
-        """Make the buffers hold batches of ``batch_size`` with ``ky`` target columns."""
-        if batch_size <= self.mb and ky == self.ky:
-            return
-        self.mb = max(batch_size, self.mb)
-        self.ky = ky
+    def inputs(self, x: np.ndarray, batch_size: int) -> Inputs:
+        """``x`` (n, features) as dense or, when sparse enough, CSR rows."""
+        if not self.sparse_ok or np.count_nonzero(x) > SPARSE_DENSITY * x.size:
+            return Inputs(x)
+        rows, cols = np.nonzero(x)
+        ptr = np.zeros(x.shape[0] + 1, np.int64)
+        np.cumsum(np.bincount(rows, minlength=x.shape[0]), out=ptr[1:])
+        per_row = np.diff(ptr)
+        biggest = int(np.sort(per_row)[-batch_size:].sum())
+        return Inputs(x[:0], ptr, cols.astype(np.int64), x[rows, cols], biggest)
+
+    def reserve(self, batch_size: int, ky: int = 1, nnz: int = 0) -> None:
+        """Make the buffers hold batches of ``batch_size`` samples, ``ky`` target columns, ``nnz`` CSR values."""
         dtype = self.arena.params.dtype
-        self.ws = np.zeros(self.mb * self.size, dtype)
-        self.dws = np.zeros(self.mb * self.size, dtype)
-        self.ybuf = np.zeros((self.mb, ky), dtype)
-        self.swbuf = np.zeros(self.mb, dtype)
-        self.scratch = np.zeros(self.mb, np.float64)
+        if batch_size > self.mb or ky != self.ky:
+            self.mb = max(batch_size, self.mb)
+            self.ky = ky
+            self.ws = np.zeros(self.mb * self.size, dtype)
+            self.dws = np.zeros(self.mb * self.size, dtype)
+            self.ybuf = np.zeros((self.mb, ky), dtype)
+            self.swbuf = np.zeros(self.mb, dtype)
+            self.scratch = np.zeros(self.mb, np.float64)
+            self.bptr = np.zeros(self.mb + 1, np.int64)
+        if nnz > self.nnz or not hasattr(self, "bval"):
+            self.nnz = max(nnz, self.nnz)
+            self.bidx = np.zeros(max(self.nnz, 1), np.int64)
+            self.bval = np.zeros(max(self.nnz, 1), dtype)
 
     @property
     def output_width(self) -> int:
@@ -109,36 +161,44 @@ class Trainer:
                 logs[metric.name] = float(self.acc[i + 1, 0] / self.acc[i + 1, 1])
         return logs
 
-    def train(self, x, y, sw, order, first: int, n_batches: int, batch_size: int, lrs: np.ndarray,
+    def _data(self, inputs: Inputs, batch_size: int, ky: int) -> tuple:
+        self.reserve(batch_size, ky, inputs.batch_nnz)
+        val = inputs.val if inputs.sparse else self.bval
+        return inputs.x, inputs.ptr, inputs.idx, val
+
+    def _csr(self, inputs: Inputs) -> tuple:
+        return inputs.sparse, self.bptr, self.bidx, self.bval
+
+    def train(self, inputs: Inputs, y, sw, order, first: int, n_batches: int, batch_size: int, lrs: np.ndarray,
               iteration: int) -> int:
         """Run ``n_batches`` training steps; returns how many ran (fewer on a non-finite loss)."""
         a, opt = self.arena, self.optimizer
-        self.reserve(batch_size, y.shape[1])
+        data = self._data(inputs, batch_size, y.shape[1])
         return kp.train_steps(
-            x, y, sw, order, first, n_batches, batch_size,
+            *data, y, sw, order, first, n_batches, batch_size,
             self.ops, self.fp, self.slots, self.ws, self.dws, self.mb, a.params, a.grads, a.state, a.n_trainable,
-            self.loss_code, self.loss_hyper, self.loss_slot, self.pred_slot, self.skip_act,
+            *self._csr(inputs), self.loss_code, self.loss_hyper, self.loss_slot, self.pred_slot, self.skip_act,
             self.metric_codes, self.metric_params, self.metric_hyper, self.scratch, self.acc, self.ybuf, self.swbuf,
             opt.code, opt.slots, opt.scalars, opt.hyper, lrs, iteration, opt.segments,
         )
 
-    def test(self, x, y, sw, order, first: int, n_batches: int, batch_size: int) -> None:
+    def test(self, inputs: Inputs, y, sw, order, first: int, n_batches: int, batch_size: int) -> None:
         """Accumulate loss and metrics in inference mode."""
         a = self.arena
-        self.reserve(batch_size, y.shape[1])
+        data = self._data(inputs, batch_size, y.shape[1])
         kp.test_steps(
-            x, y, sw, order, first, n_batches, batch_size,
-            self.ops, self.fp, self.slots, self.ws, self.dws, self.mb, a.params, a.state,
+            *data, y, sw, order, first, n_batches, batch_size,
+            self.ops, self.fp, self.slots, self.ws, self.dws, self.mb, a.params, a.state, *self._csr(inputs),
             self.loss_code, self.loss_hyper, self.loss_slot, self.pred_slot,
             self.metric_codes, self.metric_params, self.metric_hyper, self.scratch, self.acc, self.ybuf, self.swbuf,
         )
 
-    def predict(self, x, first: int, n_batches: int, batch_size: int, out: np.ndarray, training: bool = False,
-                step: int = 0) -> None:
+    def predict(self, inputs: Inputs, order, first: int, n_batches: int, batch_size: int, out: np.ndarray,
+                training: bool = False, step: int = 0) -> None:
         """Write outputs of batches ``first ..`` into ``out`` (n, width)."""
         a = self.arena
-        self.reserve(batch_size, max(self.ky, 1))
-        kp.predict_steps(x, first, n_batches, batch_size, self.ops, self.fp, self.slots, self.ws, self.mb,
-                         a.params, a.state, self.pred_slot, training, step, out)
+        data = self._data(inputs, batch_size, max(self.ky, 1))
+        kp.predict_steps(*data, order, first, n_batches, batch_size, self.ops, self.fp, self.slots, self.ws, self.mb,
+                         a.params, a.state, *self._csr(inputs), self.pred_slot, training, step, out)
 
 
