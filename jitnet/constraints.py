@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from ._registry import Registry
 from .kernels import regularizers as kr
 
@@ -12,6 +14,14 @@ class Constraint:
     """Base class; ``code`` and ``params`` select the compiled projection."""
 
     code = kr.NO_CONSTRAINT
+
+    def __call__(self, w: Any) -> np.ndarray:
+        """The projection of ``w`` (a new array; norms over axis 0), as Keras's ``constraint(w)``."""
+        w = np.array(w, dtype=np.float64 if np.asarray(w).dtype == np.float64 else np.float32)
+        if w.ndim == 0:
+            raise ValueError(f"Expected a weight array of rank >= 1. Received: shape={w.shape}")
+        kr.apply_constraint(self.code, w.reshape(w.shape[0], -1), *self.params())
+        return w
 
     def params(self) -> tuple[float, float, float]:
         """The three kernel parameters."""
@@ -99,3 +109,8 @@ def get(identifier: Any) -> Constraint | None:
 def serialize(constraint: Constraint) -> dict:
     """Keras layout: ``{'class_name': ..., 'config': ...}``."""
     return {"class_name": type(constraint).__name__, "config": constraint.get_config()}
+
+
+def deserialize(config: dict) -> Constraint:
+    """Inverse of ``serialize``."""
+    return get(config)

@@ -89,6 +89,8 @@ for _name, _obj in {"L1": L1, "L2": L2, "L1L2": L1L2, "l1": L1, "l2": L2, "l1_l2
 def get(identifier: Any) -> Regularizer | None:
     """Resolve a regularizer name, instance, class or config dict (None stays None)."""
     reg = REGULARIZERS.get(identifier)
+    if reg is l1_l2:  # the name 'l1_l2' resolves to the factory function: call it, as for the class names
+        reg = reg()
     if reg is not None and not isinstance(reg, L1L2):
         raise TypeError(
             f"Expected an L1, L2 or L1L2 regularizer (jitnet compiles these). Received: {identifier!r}"

@@ -1,8 +1,11 @@
 """Batch and layer normalisation over the last axis of ``(rows, features)``.
 
-Statistics are summed in row order in float64, so results are identical
-run after run. ``stats`` is a (2, features) float work array holding the
-batch mean and ``1 / sqrt(var + eps)`` between forward and backward.
+Statistics are summed in row order, so results are identical run after
+run. Per-row (layer) statistics are summed in float64; per-column (batch)
+sums use the array's dtype, as deviations from the first row, so that in
+float32 their error scales with a column's spread, not its offset.
+``stats`` is a (2, features) float work array holding the batch mean and
+``1 / sqrt(var + eps)`` between forward and backward.
 """
 
 from __future__ import annotations
@@ -31,9 +34,9 @@ def batchnorm_forward(x, gamma, beta, moving_mean, moving_var, stats, xhat, y,
             inv[j] = 0.0
         for i in range(rows):
             for j in range(cols):
-                mean[j] += x[i, j]
+                mean[j] += x[i, j] - x[0, j]
         for j in range(cols):
-            mean[j] /= rows
+            mean[j] = x[0, j] + mean[j] / rows
         for i in range(rows):
             for j in range(cols):
                 d = x[i, j] - mean[j]

@@ -114,7 +114,7 @@ def forward(ops, fp, slots, ws, mb, nb, params, state, training, step, sparse, b
 
 @kernel
 def penalties(ops, fp, slots, ws, mb, nb, params):
-    """Sum of weight and activity penalties of the current weights and batch."""
+    """Weight penalties plus activity penalties averaged over the batch's samples."""
     total = 0.0
     for o in range(ops.shape[0]):
         if fp[o, L1_W] != 0.0 or fp[o, L2_W] != 0.0:
@@ -123,9 +123,9 @@ def penalties(ops, fp, slots, ws, mb, nb, params):
         if fp[o, L1_B] != 0.0 or fp[o, L2_B] != 0.0:
             n = slots[ops[o, OUT], 2]
             total += penalty(params[ops[o, B]:ops[o, B] + n], fp[o, L1_B], fp[o, L2_B])
-        if fp[o, L1_ACT] != 0.0 or fp[o, L2_ACT] != 0.0:
+        if fp[o, L1_ACT] != 0.0 or fp[o, L2_ACT] != 0.0:  # per sample, as Keras 3
             y = sample_view(ws, mb, slots, ops[o, OUT], nb)
-            total += penalty(y.ravel(), fp[o, L1_ACT], fp[o, L2_ACT])
+            total += penalty(y.ravel(), fp[o, L1_ACT], fp[o, L2_ACT]) / nb
     return total
 
 
@@ -148,7 +148,7 @@ def backward(ops, fp, slots, ws, dws, mb, nb, params, grads, state, step, first,
         cols = x.shape[1]
         fused = skip_act and o == first
         if (fp[o, L1_ACT] != 0.0 or fp[o, L2_ACT] != 0.0) and not fused:
-            add_penalty_grad(y.ravel(), dy.ravel(), fp[o, L1_ACT], fp[o, L2_ACT])
+            add_penalty_grad(y.ravel(), dy.ravel(), fp[o, L1_ACT] / nb, fp[o, L2_ACT] / nb)
         if kind == DENSE:
             units = y.shape[1]
             wo, bo = ops[o, W], ops[o, B]

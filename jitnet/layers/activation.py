@@ -33,6 +33,8 @@ class ReLU(_ActivationLayer):
             raise ValueError(f"Argument `max_value` must be >= 0. Received: max_value={max_value}")
         if negative_slope is None or negative_slope < 0:
             raise ValueError(f"Argument `negative_slope` must be >= 0. Received: negative_slope={negative_slope}")
+        if threshold is None or threshold < 0:
+            raise ValueError(f"Argument `threshold` must be >= 0. Received: threshold={threshold}")
         self.max_value, self.negative_slope, self.threshold = max_value, float(negative_slope), float(threshold)
 
     def fn(self):

@@ -88,15 +88,19 @@ class Dense(Layer):
         shape = self.output_shape
         out = program.new_slot(shape)
         aux = out if self.activation.code == activations.linear.code else program.new_slot(shape)
-        l1_w, l2_w = regularizer_factors(self.kernel_regularizer)
-        l1_b, l2_b = regularizer_factors(self.bias_regularizer)
+        # As Keras 3, a frozen layer's weights add no penalty and are not projected by constraints:
+        # both belong to the optimizer's update, which skips them. The activity penalty stays.
+        frozen = not self.trainable
+        l1_w, l2_w = regularizer_factors(None if frozen else self.kernel_regularizer)
+        l1_b, l2_b = regularizer_factors(None if frozen else self.bias_regularizer)
         l1_a, l2_a = regularizer_factors(self.activity_regularizer)
         program.op(
             kp.DENSE, slot, out, aux=aux, w=self.kernel.offset,
             b=self.bias.offset if self.bias is not None else self.kernel.offset,
             flags=kp.USE_BIAS if self.use_bias else 0, l1_w=l1_w, l2_w=l2_w, l1_b=l1_b, l2_b=l2_b,
             l1_act=l1_a, l2_act=l2_a, **activation_columns(self.activation),
-            **constraint_columns("w", self.kernel_constraint), **constraint_columns("b", self.bias_constraint),
+            **constraint_columns("w", None if frozen else self.kernel_constraint),
+            **constraint_columns("b", None if frozen else self.bias_constraint),
         )
         return out
 

@@ -245,7 +245,7 @@ class Optimizer:
             raise ValueError(f"Expected dtype float32 or float64. Received: dtype={dtype}")
         n = int(n)
         segments = np.array([0, n] if segments is None else segments, dtype=np.int64)
-        bad = segments.ndim != 1 or len(segments) < 2 or segments[0] != 0 or segments[-1] != n
+        bad = segments.ndim != 1 or len(segments) < 1 or segments[0] != 0 or segments[-1] != n
         if bad or np.any(np.diff(segments) < 0):
             raise ValueError(
                 f"Expected `segments` to increase from 0 to n={n}. Received: segments={segments.tolist()}"
