@@ -22,6 +22,7 @@ from . import (
     models,
     optimizers,
     regularizers,
+    saving,
     utils,
 )
 from .layers import Input
@@ -31,5 +32,5 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Input", "Model", "Sequential", "activations", "callbacks", "config", "constraints", "datasets",
-    "initializers", "layers", "losses", "metrics", "models", "optimizers", "regularizers", "utils",
+    "initializers", "layers", "losses", "metrics", "models", "optimizers", "regularizers", "saving", "utils",
 ]

@@ -51,34 +51,56 @@ def _blas_limiter():
     return ThreadpoolController()
 
 
-def default_num_threads() -> int:
-    """Threads used unless set: ``JITNET_NUM_THREADS``, else every core."""
-    env = os.environ.get("JITNET_NUM_THREADS")
-    if env:
-        return max(1, int(env))
-    return max(1, os.cpu_count() or 1)
-
-
 _NUM_THREADS: int | None = None
+_FIXED = False  # True once the user chose a thread count
 
 
-def set_num_threads(n: int) -> None:
-    """Use ``n`` threads for Numba kernels and for BLAS alike."""
+def _apply(n: int) -> None:
     global _NUM_THREADS
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise ValueError(f"Expected num_threads to be a positive integer, received: {n!r}")
     import numba
 
     n = int(min(n, numba.config.NUMBA_NUM_THREADS))
-    numba.set_num_threads(n)
-    _blas_limiter().limit(limits=n, user_api="blas")
-    _NUM_THREADS = n
+    if n != _NUM_THREADS:
+        numba.set_num_threads(n)
+        _blas_limiter().limit(limits=n, user_api="blas")
+        _NUM_THREADS = n
+
+
+def set_num_threads(n: int) -> None:
+    """Use ``n`` threads for Numba kernels and for BLAS alike (turns off the automatic choice)."""
+    global _FIXED
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise ValueError(f"Expected num_threads to be a positive integer, received: {n!r}")
+    _apply(n)
+    _FIXED = True
 
 
 def get_num_threads() -> int:
-    """The number of threads kernels and BLAS use."""
+    """The number of threads kernels and BLAS use now."""
     if _NUM_THREADS is None:
-        set_num_threads(default_num_threads())
+        env = os.environ.get("JITNET_NUM_THREADS")
+        if env:
+            set_num_threads(int(env))
+        else:
+            _apply(os.cpu_count() or 1)
+    return _NUM_THREADS
+
+
+def adapt_num_threads() -> int:
+    """Unless the user fixed it, use the cores other processes left free since the last call.
+
+    BLAS with more threads than free cores slows down several times over,
+    while one thread fewer costs a fraction, so jitnet steps down when
+    another process is busy and back up when it stops.
+    """
+    current = get_num_threads()
+    if _FIXED:
+        return current
+    from ._cpu import free_cores
+
+    free = free_cores(os.cpu_count() or 1)
+    if free is not None:
+        _apply(free)
     return _NUM_THREADS
 
 

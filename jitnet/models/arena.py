@@ -25,7 +25,7 @@ class Arena:
     state: np.ndarray
     n_trainable: int
     segments: np.ndarray  # boundaries of the trainable variables, for per-variable clipping
-    layout: tuple  # (id(variable), offset, trainable) per parameter: changes when trainable flags do
+    layout: tuple  # layout_of(layers) when assembled
 
     @property
     def trainable_variables_count(self) -> int:
@@ -44,8 +44,8 @@ def _place(variables: list[Variable], arena: np.ndarray, start: int) -> int:
 
 
 def layout_of(layers: list[Layer]) -> tuple:
-    """A key that changes when the arena would be laid out differently."""
-    return tuple((id(v), v.trainable) for layer in layers for v in layer.arena_weights)
+    """A key that changes when the arena would be laid out differently (a layer frozen or unfrozen)."""
+    return tuple(layer.trainable for layer in layers)
 
 
 def assemble(layers: list[Layer], dtype: np.dtype) -> Arena:

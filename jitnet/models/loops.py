@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import random
+from .. import config, random
 from ..callbacks import CallbackList
 from . import data
 from .trainer import Inputs
@@ -94,6 +94,7 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
     cbs.on_train_begin()
     try:
         for epoch in range(initial_epoch, epochs):
+            config.adapt_num_threads()
             cbs.on_epoch_begin(epoch)
             order = rng.permutation(n) if shuffle else np.arange(n)
             trainer.reset_metrics()

@@ -32,6 +32,7 @@ class Sequential:
         self._trainer: Trainer | None = None
         self._metrics: list | None = None
         self._metric_ids: list = []
+        self._compile_args: dict | None = None
         self.optimizer = None
         self.loss = None
         self.compiled = False
@@ -193,6 +194,9 @@ class Sequential:
                 metrics_module.get(m)
         self.optimizer, self.loss = resolved_opt, resolved_loss
         self._metric_ids = metric_ids
+        self._compile_args = {"loss": loss, "metrics": metrics, "loss_weights": loss_weights,
+                              "weighted_metrics": weighted_metrics, "run_eagerly": run_eagerly,
+                              "steps_per_execution": steps_per_execution, "jit_compile": jit_compile}
         self._metrics = None
         self._trainer = None
         self.compiled = True
@@ -251,7 +255,8 @@ class Sequential:
         return loops.predict(self, x, batch_size, verbose, steps, callbacks)
 
     def __call__(self, x: Any, training: bool = False) -> np.ndarray:
-        """Outputs for ``x``; ``training=True`` applies dropout and batch statistics (no update)."""
+        """Outputs for ``x``; ``training=True`` applies dropout and batch statistics (and, as in Keras,
+        updates batch-norm moving statistics)."""
         step = self.optimizer.iterations if self.optimizer is not None else 0
         return loops.predict(self, x, max(1, len(x)), 0, training=training, step=step)
 
@@ -289,6 +294,39 @@ class Sequential:
         for layer_config in config.get("layers", []):
             model.add(deserialize_layer(layer_config))
         return model
+
+    def get_compile_config(self) -> dict | None:
+        """The ``compile`` arguments in Keras 3's serialized layout; None before ``compile``."""
+        if not self.compiled or self._compile_args is None:
+            return None
+        from ..saving.serialization import compile_to_config
+
+        return compile_to_config(self, self._compile_args)
+
+    def compile_from_config(self, config: dict) -> None:
+        """``compile`` with the arguments of ``get_compile_config()`` (or of a Keras 3 file)."""
+        from ..saving.serialization import compile_from_config
+
+        compile_from_config(self, config)
+
+    # -- saving ----------------------------------------------------------------------
+    def save(self, filepath: Any, overwrite: bool = True) -> None:
+        """Save to a Keras 3 ``.keras`` file (architecture, weights, compile config, optimizer state)."""
+        from ..saving import save_model
+
+        save_model(self, filepath, overwrite=overwrite)
+
+    def save_weights(self, filepath: Any, overwrite: bool = True) -> None:
+        """Save the weights (and optimizer state) to a Keras 3 ``.weights.h5`` file."""
+        from ..saving import save_weights
+
+        save_weights(self, filepath, overwrite=overwrite)
+
+    def load_weights(self, filepath: Any) -> None:
+        """Load weights (and optimizer state, when compiled) from ``.weights.h5`` or ``.keras``."""
+        from ..saving import load_weights
+
+        load_weights(self, filepath)
 
     def __repr__(self) -> str:
         return f"<Sequential name={self.name}, built={self.built}>"

@@ -1,5 +1,6 @@
 """End-to-end: compile, fit, evaluate and predict on learnable problems."""
 
+import os
 import subprocess
 import sys
 
@@ -162,7 +163,8 @@ def test_same_seed_gives_identical_weights_in_two_processes():
         "m.fit(x, y, epochs=3, batch_size=16, verbose=0)\n"
         "print(np.concatenate([w.ravel() for w in m.get_weights()]).tobytes().hex())\n"
     )
-    outs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    env = {**os.environ, "JITNET_NUM_THREADS": "2"}
+    outs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env).stdout
             for _ in range(2)]
     assert outs[0] == outs[1] and len(outs[0]) > 100
 
