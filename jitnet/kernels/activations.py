@@ -161,6 +161,11 @@ def activation_forward(code, z, y, a, b, c):
     if code == SOFTMAX:
         softmax_rows(z, y)
         return
+    if code == RELU and a == 0.0 and c == 0.0 and b == math.inf:
+        for i in range(z.shape[0]):
+            for j in range(z.shape[1]):
+                y[i, j] = max(z[i, j], 0.0)
+        return
     for i in range(z.shape[0]):
         for j in range(z.shape[1]):
             y[i, j] = _scalar_forward(code, z[i, j], a, b, c)
@@ -183,6 +188,11 @@ def activation_backward(code, z, y, dy, dz, a, b, c):
             for j in range(z.shape[1]):
                 dz[i, j] = y[i, j] * (dy[i, j] - s)
         return
+    if code == RELU and a == 0.0 and c == 0.0 and b == math.inf:
+        for i in range(z.shape[0]):
+            for j in range(z.shape[1]):
+                dz[i, j] = dy[i, j] if z[i, j] > 0.0 else 0.0
+        return
     for i in range(z.shape[0]):
         for j in range(z.shape[1]):
             dz[i, j] = dy[i, j] * _scalar_derivative(code, z[i, j], y[i, j], a, b, c)
@@ -197,17 +207,9 @@ def bias_activation_forward(z, bias, use_bias, code, y, a, b, c):
     LINEAR.
     """
     rows, units = z.shape
-    if code == LINEAR or code == SOFTMAX:
-        if use_bias:
-            for i in range(rows):
-                for j in range(units):
-                    z[i, j] += bias[j]
-        activation_forward(code, z, y, a, b, c)
-        return
-    for i in range(rows):
-        for j in range(units):
-            v = z[i, j] + bias[j] if use_bias else z[i, j]
-            z[i, j] = v
-            y[i, j] = _scalar_forward(code, v, a, b, c)
-
+    if use_bias:
+        for i in range(rows):
+            for j in range(units):
+                z[i, j] += bias[j]
+    activation_forward(code, z, y, a, b, c)
 
