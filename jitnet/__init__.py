@@ -22,13 +22,21 @@ from . import (
     models,
     optimizers,
     regularizers,
-    saving,
     utils,
 )
 from .layers import Input
 from .models import Model, Sequential
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str):
+    # jitnet.saving pulls in h5py: imported on first use, not at start-up.
+    if name == "saving":
+        import importlib
+
+        return importlib.import_module(".saving", __name__)
+    raise AttributeError(f"module 'jitnet' has no attribute {name!r}")
 
 __all__ = [
     "Input", "Model", "Sequential", "activations", "callbacks", "config", "constraints", "datasets",

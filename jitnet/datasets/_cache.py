@@ -24,8 +24,6 @@ import hashlib
 import os
 import sys
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -164,6 +162,9 @@ def download(remote: Remote, target: Path, stream: IO | None = None) -> Path:
         target.parent.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise _DownloadFailed(f"cannot create the cache folder {target.parent}: {e.strerror or e}") from e
+    import urllib.error  # imported here: the http and email modules cost start-up time
+    import urllib.request
+
     try:
         response = urllib.request.urlopen(url, timeout=TIMEOUT)
     except urllib.error.HTTPError as e:

@@ -1,8 +1,16 @@
 """Models: ``keras.models`` names."""
 
-from ..saving.keras_file import load_model
 from .sequential import Sequential
 
 Model = Sequential
+
+
+
+def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
+    """Load a ``.keras`` file written by jitnet or Keras 3 (see ``jitnet.saving.load_model``)."""
+    from ..saving import load_model as load
+
+    return load(filepath, custom_objects=custom_objects, compile=compile, safe_mode=safe_mode)
+
 
 __all__ = ["Model", "Sequential", "load_model"]
