@@ -104,6 +104,17 @@ def run_startup(args) -> dict:
     return out
 
 
+def run_memory(args) -> dict:
+    n = 4_800 if args.quick else 48_000
+    proc = subprocess.run([sys.executable, str(HERE / "memory.py"), "--n", str(n)], capture_output=True, text=True,
+                          check=True)
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    print(f"memory (784-100-10, {n} samples, 50 epochs): data {result['data_mb']:.1f} MB, params "
+          f"{result['params_mb']:.2f} MB, peak rise during fit {result['peak_rise_during_fit_mb']:.1f} MB, "
+          f"growth epoch 1 -> 50 {result['growth_epoch_1_to_last_mb']:.2f} MB", flush=True)
+    return result
+
+
 def run_peers(args) -> dict:
     with tempfile.TemporaryDirectory() as folder:
         for w in wl.WORKLOADS:
@@ -157,6 +168,7 @@ def main(argv=None) -> int:
               "date": time.strftime("%Y-%m-%d %H:%M:%S"), "results": run_workloads(args)}
     if not args.no_startup:
         result["results"].update(run_startup(args))
+        result["memory"] = run_memory(args)
     if args.peers_python:
         result["peers"] = run_peers(args)
         for name, peers in result["peers"].items():
