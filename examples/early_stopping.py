@@ -6,8 +6,9 @@ Fashion-MNIST, Flatten -> Dense(100, relu) -> Dropout(0.3) -> Dense(10, softmax)
 import tempfile
 from pathlib import Path
 
-import jitnet as keras
 from _cli import parse_args, plot
+
+import jitnet as keras
 
 args = parse_args(__doc__, epochs=30)
 (x_train, y_train), (x_test, y_test) = keras.datasets.fashion_mnist.load_data()

@@ -4,8 +4,9 @@ Every run keeps 20% of the training images for validation and stops with
 EarlyStopping(patience=2, restore_best_weights=True).
 """
 
-import jitnet as keras
 from _cli import parse_args, plot
+
+import jitnet as keras
 
 args = parse_args(__doc__, epochs=20)
 (train_input, train_target), (test_input, test_target) = keras.datasets.fashion_mnist.load_data()

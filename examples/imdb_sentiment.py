@@ -5,9 +5,9 @@ the curves, then retrains a fresh model for 4 epochs and evaluates it.
 """
 
 import numpy as np
+from _cli import parse_args, plot
 
 import jitnet as keras
-from _cli import parse_args, plot
 
 args = parse_args(__doc__, epochs=20)
 (train_data, train_labels), (test_data, test_labels) = keras.datasets.imdb.load_data(num_words=10000)

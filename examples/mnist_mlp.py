@@ -4,8 +4,9 @@ The first example of Chollet's "Deep Learning with Python": rmsprop,
 categorical crossentropy on one-hot labels, 5 epochs of batch 128.
 """
 
-import jitnet as keras
 from _cli import parse_args, plot
+
+import jitnet as keras
 
 args = parse_args(__doc__, epochs=5)
 (train_images, train_labels), (test_images, test_labels) = keras.datasets.mnist.load_data()

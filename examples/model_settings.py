@@ -4,8 +4,9 @@ Each variant trains 10 epochs with a validation split; the validation loss
 per epoch of every variant is drawn in one figure.
 """
 
-import jitnet as keras
 from _cli import parse_args
+
+import jitnet as keras
 
 args = parse_args(__doc__, epochs=10)
 (x_train, y_train), (x_test, y_test) = keras.datasets.mnist.load_data()

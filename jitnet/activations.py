@@ -26,7 +26,7 @@ class Activation:
         self.params = (float(a), float(b), float(c))
         self._keywords = keywords
 
-    def with_params(self, **kwargs: Any) -> "Activation":
+    def with_params(self, **kwargs: Any) -> Activation:
         """A copy with parameters given by Keras keyword (e.g. ``negative_slope``)."""
         a, b, c = self.params
         for key, value in kwargs.items():

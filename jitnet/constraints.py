@@ -32,7 +32,7 @@ class Constraint:
         return {}
 
     @classmethod
-    def from_config(cls, config: dict) -> "Constraint":
+    def from_config(cls, config: dict) -> Constraint:
         """Rebuild from ``get_config()``."""
         return cls(**config)
 

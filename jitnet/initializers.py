@@ -33,7 +33,7 @@ class Initializer:
         return {}
 
     @classmethod
-    def from_config(cls, config: dict) -> "Initializer":
+    def from_config(cls, config: dict) -> Initializer:
         """Rebuild from ``get_config()``."""
         return cls(**config)
 

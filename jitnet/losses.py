@@ -71,7 +71,7 @@ class Loss:
         return {"name": self.name, "reduction": self.reduction, **self._settings}
 
     @classmethod
-    def from_config(cls, config: dict) -> "Loss":
+    def from_config(cls, config: dict) -> Loss:
         """Rebuild from ``get_config()``."""
         return cls(**config)
 

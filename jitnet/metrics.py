@@ -55,7 +55,7 @@ class Metric:
         return {"name": self.name}
 
     @classmethod
-    def from_config(cls, config: dict) -> "Metric":
+    def from_config(cls, config: dict) -> Metric:
         """Rebuild from ``get_config()``."""
         return cls(**config)
 

@@ -28,7 +28,7 @@ class Regularizer:
         return {}
 
     @classmethod
-    def from_config(cls, config: dict) -> "Regularizer":
+    def from_config(cls, config: dict) -> Regularizer:
         """Rebuild from ``get_config()``."""
         return cls(**config)
 

@@ -8,6 +8,7 @@ suite wrote, and prints one JSON line ``{workload: {peer: median}}``.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import statistics
 import time
@@ -34,7 +35,7 @@ def torch_times(x, y, sizes, output, optimizer, batch, unit, repeats, n, threads
     torch.set_num_threads(threads)
     torch.set_flush_denormal(True)
     layers = []
-    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
+    for i, (a, b) in enumerate(itertools.pairwise(sizes)):
         layers.append(torch.nn.Linear(a, b))
         if i < len(sizes) - 2:
             layers.append(torch.nn.ReLU())

@@ -7,6 +7,8 @@ by fancy indexing per step: what a careful NumPy user would write.
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 
@@ -16,7 +18,7 @@ class NumpyMLP:
     def __init__(self, sizes: list[int], output: str, optimizer: str, lr: float = 1e-3, seed: int = 0) -> None:
         rng = np.random.default_rng(seed)
         self.w = []
-        for n_in, n_out in zip(sizes[:-1], sizes[1:]):
+        for n_in, n_out in itertools.pairwise(sizes):
             limit = np.sqrt(6.0 / (n_in + n_out))
             self.w.append(rng.uniform(-limit, limit, (n_in, n_out)).astype(np.float32))
             self.w.append(np.zeros(n_out, np.float32))

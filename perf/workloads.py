@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
+from reference import NumpyMLP
 
 import jitnet as keras
-from reference import NumpyMLP
 
 
 @dataclass

@@ -14,7 +14,6 @@ from ._jit import kernel
 from .activations import LINEAR, activation_backward, bias_activation_forward
 
 
-
 @kernel
 def matmul(a, b, out):
     """``out = a @ b``; ``a`` (m, k) may be a transposed view, ``out`` (m, n) is written.

@@ -1,12 +1,12 @@
 """Layers: ``keras.layers`` names."""
 
+from .._registry import Registry
 from .activation import ELU, LeakyReLU, PReLU, ReLU, Softmax
 from .base import Layer, Variable
 from .core import Activation, Dense, Input, InputLayer
 from .normalization import BatchNormalization, LayerNormalization
 from .regularization import AlphaDropout, Dropout, GaussianDropout, GaussianNoise
 from .reshaping import Flatten, Reshape
-from .._registry import Registry
 
 LAYERS = Registry("layer", base=Layer)
 for _cls in (Activation, AlphaDropout, BatchNormalization, Dense, Dropout, ELU, Flatten, GaussianDropout,
@@ -29,6 +29,26 @@ def deserialize(config: dict) -> Layer:
     return cls.from_config(config.get("config") or {})
 
 
-__all__ = ["Activation", "AlphaDropout", "BatchNormalization", "Dense", "Dropout", "ELU", "Flatten",
-           "GaussianDropout", "GaussianNoise", "Input", "InputLayer", "Layer", "LayerNormalization", "LeakyReLU",
-           "PReLU", "ReLU", "Reshape", "Softmax", "Variable", "deserialize", "serialize"]
+__all__ = [
+    "ELU",
+    "Activation",
+    "AlphaDropout",
+    "BatchNormalization",
+    "Dense",
+    "Dropout",
+    "Flatten",
+    "GaussianDropout",
+    "GaussianNoise",
+    "Input",
+    "InputLayer",
+    "Layer",
+    "LayerNormalization",
+    "LeakyReLU",
+    "PReLU",
+    "ReLU",
+    "Reshape",
+    "Softmax",
+    "Variable",
+    "deserialize",
+    "serialize",
+]

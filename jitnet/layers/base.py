@@ -43,7 +43,7 @@ class Variable:
 
     def __init__(self, name: str, shape: tuple[int, ...], initializer: Any, trainable: bool = True,
                  regularizer: Any = None, constraint: Any = None, state: bool = False,
-                 layer: "Layer | None" = None, hidden: bool = False) -> None:
+                 layer: Layer | None = None, hidden: bool = False) -> None:
         self.name = name
         self.hidden = hidden
         self.shape = tuple(int(s) for s in shape)
@@ -214,7 +214,7 @@ class Layer:
         self.output_shape = tuple(self.compute_output_shape(input_shape))
         return self.output_shape
 
-    def emit(self, program: "ProgramBuilder", slot: int) -> int:
+    def emit(self, program: ProgramBuilder, slot: int) -> int:
         """Append this layer's rows to ``program``; return the output slot."""
         raise NotImplementedError
 
@@ -223,7 +223,7 @@ class Layer:
         return {"name": self.name, "trainable": self.trainable, "dtype": config.floatx()}
 
     @classmethod
-    def from_config(cls, config: dict) -> "Layer":
+    def from_config(cls, config: dict) -> Layer:
         """Rebuild from ``get_config()``."""
         config = dict(config)
         config.pop("dtype", None)

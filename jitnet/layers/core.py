@@ -29,9 +29,9 @@ class InputLayer(Layer):
         return {"batch_shape": (self.batch_size, *self.shape), "name": self.name}
 
     @classmethod
-    def from_config(cls, config: dict) -> "InputLayer":
+    def from_config(cls, config: dict) -> InputLayer:
         shape = config.get("batch_shape") or config.get("batch_input_shape")
-        return cls(shape=tuple(shape)[1:], batch_size=tuple(shape)[0], name=config.get("name"))
+        return cls(shape=tuple(shape)[1:], batch_size=next(iter(shape)), name=config.get("name"))
 
 
 def Input(shape: Any = None, batch_size: int | None = None, name: str | None = None, **kwargs: Any) -> InputLayer:

@@ -6,8 +6,11 @@ from typing import Any
 
 import numpy as np
 
-from .. import config, losses, metrics as metrics_module, optimizers
-from ..layers import InputLayer, Layer, deserialize as deserialize_layer, serialize as serialize_layer
+from .. import config, losses, optimizers
+from .. import metrics as metrics_module
+from ..layers import InputLayer, Layer
+from ..layers import deserialize as deserialize_layer
+from ..layers import serialize as serialize_layer
 from ..layers.base import unique_name
 from . import loops, summary
 from .arena import assemble, layout_of
@@ -288,7 +291,7 @@ class Sequential:
         return {"name": self.name, "trainable": self.trainable, "dtype": config.floatx(), "layers": layers}
 
     @classmethod
-    def from_config(cls, config: dict) -> "Sequential":
+    def from_config(cls, config: dict) -> Sequential:
         """Rebuild (unbuilt weights are initialised afresh) from ``get_config()``."""
         model = cls(name=config.get("name"))
         for layer_config in config.get("layers", []):

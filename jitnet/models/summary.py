@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 import unicodedata
-from typing import Callable
+from collections.abc import Callable
 
 _TOP = ("┏", "━", "┳", "┓")
 _HEAD_SEP = ("┡", "━", "╇", "┩")

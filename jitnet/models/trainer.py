@@ -42,7 +42,7 @@ class Inputs:
         """Number of samples."""
         return len(self.ptr) - 1 if self.sparse else self.x.shape[0]
 
-    def take(self, rows: slice) -> "Inputs":
+    def take(self, rows: slice) -> Inputs:
         """The samples ``rows`` (a contiguous slice)."""
         if not self.sparse:
             return Inputs(self.x[rows])

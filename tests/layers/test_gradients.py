@@ -69,7 +69,7 @@ def test_weight_regularizers_add_their_gradient(float64, reg):
 
     layer = keras.layers.Dense(3, **{reg: keras.regularizers.L1L2(l1=0.1, l2=0.2)},
                                bias_initializer=keras.initializers.Constant(0.5))
-    model, trainer = build([layer], (2,), 4)
+    _model, trainer = build([layer], (2,), 4)
     rng = np.random.default_rng(1)
     x, r = rng.normal(size=(4, 2)), rng.normal(size=(4, 3))
     g, _ = analytic(trainer, x, r)

@@ -104,7 +104,7 @@ def test_weights_in_keras_order_and_shapes():
     model.set_weights(new)
     out = model.predict(np.ones((1, 5)), verbose=0)
     np.testing.assert_allclose(out, (np.ones((1, 5)) @ new[0] + new[1]) @ new[2])
-    assert [w.path for w in model.weights][0].endswith("/kernel")
+    assert next(w.path for w in model.weights).endswith("/kernel")
 
 
 def test_add_pop_build_and_count_params():

@@ -27,22 +27,22 @@ def unchanged(model, call, error, match):
 
 
 @pytest.mark.parametrize("kwargs, error, match", [
-    (dict(x=X[:, :3]), ValueError, r"`x` must have shape \(n, 4\)"),
-    (dict(x=X[:, :, None]), ValueError, r"`x` must have shape"),
-    (dict(y=Y[:10]), ValueError, "same length"),
-    (dict(y=Y + 1), ValueError, r"expected ids in \[0, 3\)"),
-    (dict(y=-Y - 1), ValueError, "class ids"),
-    (dict(x=np.where(np.arange(80).reshape(20, 4) == 5, np.nan, X)), ValueError, "NaN or infinite"),
-    (dict(y=np.full(20, np.inf)), ValueError, "NaN or infinite"),
-    (dict(x=np.array([["a"] * 4] * 20)), TypeError, "numeric array"),
-    (dict(x=X[:0], y=Y[:0]), ValueError, "empty"),
-    (dict(batch_size=0), ValueError, "`batch_size` must be a positive integer"),
-    (dict(batch_size=2.5), ValueError, "`batch_size`"),
-    (dict(epochs=-1), ValueError, "`epochs` must be a positive integer"),
-    (dict(validation_split=1.0), ValueError, r"`validation_split` must be in \[0, 1\)"),
-    (dict(validation_data=(X[:, :2], Y)), ValueError, "validation_data"),
-    (dict(validation_data=X), ValueError, "validation_data"),
-    (dict(y=np.eye(3)[Y][:, :2]), ValueError, "class ids"),
+    ({"x": X[:, :3]}, ValueError, r"`x` must have shape \(n, 4\)"),
+    ({"x": X[:, :, None]}, ValueError, r"`x` must have shape"),
+    ({"y": Y[:10]}, ValueError, "same length"),
+    ({"y": Y + 1}, ValueError, r"expected ids in \[0, 3\)"),
+    ({"y": -Y - 1}, ValueError, "class ids"),
+    ({"x": np.where(np.arange(80).reshape(20, 4) == 5, np.nan, X)}, ValueError, "NaN or infinite"),
+    ({"y": np.full(20, np.inf)}, ValueError, "NaN or infinite"),
+    ({"x": np.array([["a"] * 4] * 20)}, TypeError, "numeric array"),
+    ({"x": X[:0], "y": Y[:0]}, ValueError, "empty"),
+    ({"batch_size": 0}, ValueError, "`batch_size` must be a positive integer"),
+    ({"batch_size": 2.5}, ValueError, "`batch_size`"),
+    ({"epochs": -1}, ValueError, "`epochs` must be a positive integer"),
+    ({"validation_split": 1.0}, ValueError, r"`validation_split` must be in \[0, 1\)"),
+    ({"validation_data": (X[:, :2], Y)}, ValueError, "validation_data"),
+    ({"validation_data": X}, ValueError, "validation_data"),
+    ({"y": np.eye(3)[Y][:, :2]}, ValueError, "class ids"),
 ])
 def test_fit_rejects(model, kwargs, error, match):
     args = {"x": X, "y": Y, "verbose": 0, **kwargs}

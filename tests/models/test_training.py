@@ -34,7 +34,7 @@ def test_sparse_classifier_learns_and_reports_history():
     assert set(history.history) == {"accuracy", "loss", "val_accuracy", "val_loss"}
     assert len(history.history["loss"]) == 8 and history.epoch == list(range(8))
     assert history.history["loss"][-1] < history.history["loss"][0]
-    loss, acc = model.evaluate(x, y, verbose=0)
+    _loss, acc = model.evaluate(x, y, verbose=0)
     assert acc > 0.95
     probs = model.predict(x[:10], verbose=0)
     assert probs.shape == (10, 3) and probs.dtype == np.float32
@@ -88,7 +88,7 @@ def test_train_on_batch_matches_a_one_step_fit():
     for m in (a, b):
         m.compile(optimizer="sgd", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     a.fit(x, y, batch_size=32, epochs=1, shuffle=False, verbose=0)
-    loss, acc = b.train_on_batch(x, y)
+    loss, _acc = b.train_on_batch(x, y)
     for wa, wb in zip(a.get_weights(), b.get_weights()):
         np.testing.assert_array_equal(wa, wb)
     assert a.history.history["loss"][0] == pytest.approx(loss)
@@ -177,3 +177,29 @@ def test_float64_models_train():
     model.fit(x, y, epochs=2, verbose=0)
     assert model.get_weights()[0].dtype == np.float64
     assert model.predict(x, verbose=0).dtype == np.float64
+
+
+def test_keyboard_interrupt_stops_cleanly_after_the_current_batch():
+    x, y = blobs(n=100)
+    model = mlp()
+    model.compile(loss="sparse_categorical_crossentropy")
+    events = []
+
+    class Interrupt(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            if self.params and batch == 3 and len(events) == 1:
+                events.append("interrupt")
+                raise KeyboardInterrupt
+
+        def on_epoch_end(self, epoch, logs=None):
+            events.append(f"epoch {epoch}")
+
+        def on_train_end(self, logs=None):
+            events.append("end")
+
+    with pytest.warns(RuntimeWarning, match="interrupted"):
+        history = model.fit(x, y, batch_size=10, epochs=3, verbose=0, callbacks=[Interrupt()])
+    assert events == ["epoch 0", "interrupt", "end"]
+    assert len(history.history["loss"]) == 1
+    assert model.optimizer.iterations == 14
+    assert all(np.isfinite(w).all() for w in model.get_weights())
