@@ -250,10 +250,24 @@ def _batch(x, xptr, xidx, xval, y, sw, order, lo, nb, ws, mb, slots, ybuf, swbuf
 
 
 @kernel
-def _score(pred, y, metric_codes, metric_params, metric_hyper, scratch, acc):
+def _loss_and_metrics(ops, fp, slots, ws, dws, mb, nb, params, loss_code, loss_hyper, loss_slot, pred_slot,
+                      metric_codes, metric_params, metric_hyper, scratch, acc, ybuf, swbuf, want_grad):
+    """The batch's loss (penalties included), accumulated with the metrics into ``acc``.
+
+    With ``want_grad`` the loss gradient goes to ``dws`` at ``loss_slot``.
+    """
+    total = loss_forward_backward(
+        loss_code, slot_view(ws, mb, slots, loss_slot, nb), ybuf[:nb], swbuf[:nb],
+        slot_view(dws, mb, slots, loss_slot, nb), loss_hyper, want_grad,
+    )
+    loss = total / nb + penalties(ops, fp, slots, ws, mb, nb, params)
+    acc[0, 0] += loss * nb
+    acc[0, 1] += nb
+    pred = slot_view(ws, mb, slots, pred_slot, nb)
     for m in range(metric_codes.shape[0]):
-        metric_update(metric_codes[m, 0], pred, y, metric_params[m], metric_codes[m, 1],
+        metric_update(metric_codes[m, 0], pred, ybuf[:nb], metric_params[m], metric_codes[m, 1],
                       metric_hyper[m], scratch, acc[m + 1])
+    return loss
 
 
 @kernel
@@ -283,15 +297,9 @@ def train_steps(x, xptr, xidx, xval, y, sw, order, first, n_batches, batch_size,
         step = iteration + s
         _batch(x, xptr, xidx, xval, y, sw, order, lo, nb, ws, mb, slots, ybuf, swbuf, sparse, bptr, bidx, bval)
         forward(ops, fp, slots, ws, mb, nb, params, state, True, step, sparse, bptr, bidx, bval)
-        total = loss_forward_backward(
-            loss_code, slot_view(ws, mb, slots, loss_slot, nb), ybuf[:nb], swbuf[:nb],
-            slot_view(dws, mb, slots, loss_slot, nb), loss_hyper, True,
-        )
-        loss = total / nb + penalties(ops, fp, slots, ws, mb, nb, params)
-        acc[0, 0] += loss * nb
-        acc[0, 1] += nb
-        _score(slot_view(ws, mb, slots, pred_slot, nb), ybuf[:nb], metric_codes, metric_params, metric_hyper,
-               scratch, acc)
+        loss = _loss_and_metrics(ops, fp, slots, ws, dws, mb, nb, params, loss_code, loss_hyper, loss_slot,
+                                 pred_slot, metric_codes, metric_params, metric_hyper, scratch, acc, ybuf, swbuf,
+                                 True)
         if not math.isfinite(loss):
             done = s + 1
             break
@@ -317,15 +325,8 @@ def test_steps(x, xptr, xidx, xval, y, sw, order, first, n_batches, batch_size,
         nb = min(batch_size, n - lo)
         _batch(x, xptr, xidx, xval, y, sw, order, lo, nb, ws, mb, slots, ybuf, swbuf, sparse, bptr, bidx, bval)
         forward(ops, fp, slots, ws, mb, nb, params, state, False, 0, sparse, bptr, bidx, bval)
-        total = loss_forward_backward(
-            loss_code, slot_view(ws, mb, slots, loss_slot, nb), ybuf[:nb], swbuf[:nb],
-            slot_view(dws, mb, slots, loss_slot, nb), loss_hyper, False,
-        )
-        loss = total / nb + penalties(ops, fp, slots, ws, mb, nb, params)
-        acc[0, 0] += loss * nb
-        acc[0, 1] += nb
-        _score(slot_view(ws, mb, slots, pred_slot, nb), ybuf[:nb], metric_codes, metric_params, metric_hyper,
-               scratch, acc)
+        _loss_and_metrics(ops, fp, slots, ws, dws, mb, nb, params, loss_code, loss_hyper, loss_slot, pred_slot,
+                          metric_codes, metric_params, metric_hyper, scratch, acc, ybuf, swbuf, False)
     restore(old)
 
 

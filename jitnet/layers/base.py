@@ -90,6 +90,20 @@ class Variable:
         return f"<Variable path={self.path}, shape={self.shape}, dtype={self.dtype}>"
 
 
+def assign_all(owner: str, variables: list[Variable], values: list[Any]) -> None:
+    """Give each variable its value, after checking count, shapes and finiteness of all of them."""
+    values = [np.asarray(v) for v in values]
+    if len(values) != len(variables):
+        raise ValueError(f"{owner} expects {len(variables)} weight arrays. Received: {len(values)}")
+    for var, value in zip(variables, values):
+        if value.shape != var.shape:
+            raise ValueError(f"Weight {var.path!r} expects shape {var.shape}. Received: shape={value.shape}")
+        if value.dtype.kind not in "biuf" or not np.all(np.isfinite(value)):
+            raise ValueError(f"Weight {var.path!r} must hold finite numbers.")
+    for var, value in zip(variables, values):
+        var.assign(value)
+
+
 def _check_shape_arg(name: str, shape: Any) -> tuple[int, ...]:
     if isinstance(shape, (int, np.integer)):
         shape = (int(shape),)
@@ -170,21 +184,8 @@ class Layer:
         return [w.numpy() for w in self.weights]
 
     def set_weights(self, weights: list[Any]) -> None:
-        """Assign every weight; count and shapes must match."""
-        own = self.weights
-        weights = list(weights)
-        if len(weights) != len(own):
-            raise ValueError(f"Layer {self.name!r} expects {len(own)} weights. Received: {len(weights)} arrays")
-        values = [np.asarray(v) for v in weights]
-        for var, value in zip(own, values):
-            if value.shape != var.shape:
-                raise ValueError(
-                    f"Layer {self.name!r} weight {var.name!r} expects shape {var.shape}. Received: shape={value.shape}"
-                )
-            if not np.all(np.isfinite(value)):
-                raise ValueError(f"Layer {self.name!r} weight {var.name!r}: values must be finite.")
-        for var, value in zip(own, values):
-            var.assign(value)
+        """Assign every weight; count and shapes are checked before anything changes."""
+        assign_all(f"Layer {self.name!r}", self.weights, weights)
 
     def count_params(self) -> int:
         """Number of scalars in all weights."""

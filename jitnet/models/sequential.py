@@ -11,7 +11,7 @@ from .. import metrics as metrics_module
 from ..layers import InputLayer, Layer
 from ..layers import deserialize as deserialize_layer
 from ..layers import serialize as serialize_layer
-from ..layers.base import unique_name
+from ..layers.base import assign_all, unique_name
 from . import loops, summary
 from .arena import assemble, layout_of
 from .trainer import Trainer
@@ -152,18 +152,7 @@ class Sequential:
 
     def set_weights(self, weights: list[Any]) -> None:
         """Assign every weight; count and shapes are checked before anything changes."""
-        own = self.weights
-        weights = list(weights)
-        if len(weights) != len(own):
-            raise ValueError(f"Model {self.name!r} expects {len(own)} weight arrays. Received: {len(weights)}")
-        values = [np.asarray(v) for v in weights]
-        for var, value in zip(own, values):
-            if value.shape != var.shape:
-                raise ValueError(f"Weight {var.path!r} expects shape {var.shape}. Received: shape={value.shape}")
-            if value.dtype.kind not in "biuf" or not np.all(np.isfinite(value)):
-                raise ValueError(f"Weight {var.path!r} must be finite numbers.")
-        for var, value in zip(own, values):
-            var.assign(value)
+        assign_all(f"Model {self.name!r}", self.weights, weights)
 
     def count_params(self) -> int:
         """Number of scalars in every weight."""

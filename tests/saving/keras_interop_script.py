@@ -19,33 +19,15 @@ os.environ.setdefault("KERAS_BACKEND", "torch")
 import keras
 import numpy as np
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import every_layer
+
 L = keras.layers
 
 
 def build():
-    """The same architecture as ``every_layer_model`` in test_keras_interop.py."""
-    return keras.Sequential([
-        keras.Input(shape=(2, 6)),
-        L.Flatten(),
-        L.Dense(16, activation="relu"),
-        L.BatchNormalization(),
-        L.Dropout(0.2),
-        L.Dense(12, kernel_regularizer="l2"),
-        L.LayerNormalization(),
-        L.PReLU(),
-        L.Reshape((3, 4)),
-        L.Flatten(),
-        L.LeakyReLU(negative_slope=0.2),
-        L.GaussianNoise(0.1),
-        L.ELU(),
-        L.GaussianDropout(0.1),
-        L.ReLU(max_value=6.0),
-        L.AlphaDropout(0.1),
-        L.Dense(8),
-        L.Activation("tanh"),
-        L.Dense(3),
-        L.Softmax(),
-    ])
+    """``every_layer.build``, with Keras."""
+    return every_layer.build(keras)
 
 
 def save_optimizer(model, path):

@@ -28,35 +28,16 @@ pytestmark = pytest.mark.skipif(
     not KERAS_PYTHON,
     reason="JITNET_KERAS_PYTHON is not set: point it to a Python with Keras 3 + torch (tox -e interop does)",
 )
+from tests.saving import every_layer
+
 SCRIPT = Path(__file__).with_name("keras_interop_script.py")
 L = keras.layers
 ATOL = 1e-6
 
 
 def every_layer_model():
-    """The same architecture as ``build`` in keras_interop_script.py."""
-    return keras.Sequential([
-        keras.Input(shape=(2, 6)),
-        L.Flatten(),
-        L.Dense(16, activation="relu"),
-        L.BatchNormalization(),
-        L.Dropout(0.2),
-        L.Dense(12, kernel_regularizer="l2"),
-        L.LayerNormalization(),
-        L.PReLU(),
-        L.Reshape((3, 4)),
-        L.Flatten(),
-        L.LeakyReLU(negative_slope=0.2),
-        L.GaussianNoise(0.1),
-        L.ELU(),
-        L.GaussianDropout(0.1),
-        L.ReLU(max_value=6.0),
-        L.AlphaDropout(0.1),
-        L.Dense(8),
-        L.Activation("tanh"),
-        L.Dense(3),
-        L.Softmax(),
-    ])
+    """``every_layer.build``, with jitnet."""
+    return every_layer.build(keras)
 
 
 JITNET_OPTIMIZERS = {
