@@ -33,8 +33,12 @@ def _sample() -> tuple[float, float, float] | None:
     return time.monotonic(), busy, t.user + t.system
 
 
-def free_cores(cores: int, min_interval: float = 0.05) -> int | None:
-    """Cores not used by other processes since the last call (None: not measurable yet)."""
+def free_cores(cores: int, min_interval: float = 0.2) -> int | None:
+    """Cores not used by other processes since the last call (None: not measurable yet).
+
+    A core counts as taken only when others kept it at least 70% busy, so
+    clock-tick noise in short windows does not flip the answer.
+    """
     global _last
     now = _sample()
     if now is None:
@@ -46,7 +50,7 @@ def free_cores(cores: int, min_interval: float = 0.05) -> int | None:
     wall = now[0] - _last[0]
     others = max(0.0, (now[1] - _last[1]) - (now[2] - _last[2])) / wall
     _last = now
-    return max(1, min(cores, round(cores - others)))
+    return max(1, min(cores, int(cores - others + 0.7)))
 
 
 _sample_at_import = free_cores(os.cpu_count() or 1)

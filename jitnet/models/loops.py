@@ -20,7 +20,7 @@ from ..callbacks import CallbackList
 from . import data
 from .trainer import Inputs
 
-CHUNK_SECONDS = 0.1
+CHUNK_SECONDS = 0.1  # also how often the thread count follows other processes' load
 
 
 def _next_chunk(chunk: int, seconds: float) -> int:
@@ -94,7 +94,6 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
     cbs.on_train_begin()
     try:
         for epoch in range(initial_epoch, epochs):
-            config.adapt_num_threads()
             cbs.on_epoch_begin(epoch)
             order = rng.permutation(n) if shuffle else np.arange(n)
             trainer.reset_metrics()
@@ -124,6 +123,7 @@ def _train_epoch(model, trainer, cbs, inputs, ys, sw, order, steps, batch_size) 
         if per_batch:
             cbs.on_train_batch_begin(b)
         lrs = opt.learning_rates(n)
+        config.adapt_num_threads()
         start = time.perf_counter()
         done = trainer.train(inputs, ys, sw, order, b, n, batch_size, lrs, opt.iterations)
         chunk = _next_chunk(n, time.perf_counter() - start)
