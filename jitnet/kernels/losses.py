@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 
 from ._jit import kernel
-from .activations import sigmoid, softplus
+from .activations import softplus
 
 MSE, MAE, MAPE, MSLE, HUBER, LOG_COSH, HINGE, SQUARED_HINGE = 0, 1, 2, 3, 4, 5, 6, 7
 CATEGORICAL_HINGE, KLD, POISSON, BCE, BCE_LOGITS, CCE, CCE_LOGITS = 8, 9, 10, 11, 12, 13, 14
@@ -98,9 +98,10 @@ def _elementwise(code, p, t, eps, delta, k, scale):
         pc = min(max(p, eps), 1.0 - eps)
         v = -(t * math.log(pc) + (1.0 - t) * math.log(1.0 - pc))
         g = (pc - t) / (pc * (1.0 - pc)) if eps < p < 1.0 - eps else 0.0
-    else:  # BCE_LOGITS
-        v = max(p, 0.0) - p * t + math.log1p(math.exp(-abs(p)))
-        g = sigmoid(p) - t
+    else:  # BCE_LOGITS, with one exp: sigmoid(p) from e = exp(-|p|)
+        e = math.exp(-abs(p))
+        v = max(p, 0.0) - p * t + math.log1p(e)
+        g = (1.0 if p >= 0 else e) / (1.0 + e) - t
     return v / k, g * scale / k
 
 
@@ -153,7 +154,10 @@ def _row_loss(code, pred, y, i, hyper, dpred, scale, want_grad, binary_hinge):
             m = max(m, pred[i, j])
         s = 0.0
         for j in range(k):
-            s += math.exp(pred[i, j] - m)
+            e = math.exp(pred[i, j] - m)
+            s += e
+            if want_grad:
+                dpred[i, j] = e  # kept for the gradient: one exp per output
         lse = m + math.log(s)
         total = 0.0
         ysum = 0.0
@@ -164,7 +168,7 @@ def _row_loss(code, pred, y, i, hyper, dpred, scale, want_grad, binary_hinge):
         if want_grad:
             for j in range(k):
                 t = (1.0 if j == label else 0.0) if sparse else _target(code, y, i, j, k, ls, False)
-                dpred[i, j] = scale * (math.exp(pred[i, j] - lse) * ysum - t)
+                dpred[i, j] = scale * (dpred[i, j] / s * ysum - t)
         return total
     # CCE / SCCE on probabilities: normalise, clip, -sum(t * log q)
     s = 0.0
