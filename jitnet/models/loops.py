@@ -20,6 +20,10 @@ from ..callbacks import CallbackList
 from . import data
 from .trainer import Inputs
 
+class NotCompiledError(RuntimeError, ValueError):
+    """Training or evaluating a model before ``compile``: a RuntimeError, as in Keras, and a ValueError."""
+
+
 CHUNK_SECONDS = 0.1  # also how often the thread count follows other processes' load
 
 
@@ -52,7 +56,10 @@ def _split(x, y, sw, validation_split: float):
 def prepare(model, x, y, sample_weight=None, class_weight=None):
     """Check and convert ``x``, ``y`` and weights for the compiled model."""
     if model.loss is None:
-        raise RuntimeError("You must call `compile()` before using the model for training or evaluation.")
+        raise NotCompiledError(
+            "You must call `compile()` before using the model for training or evaluation, "
+            "e.g. model.compile(optimizer='rmsprop', loss='binary_crossentropy')."
+        )
     xs = data.inputs(x, model.input_shape, "x")
     if y is None:
         raise ValueError("Argument `y` is required: this model is trained on (x, y) pairs.")

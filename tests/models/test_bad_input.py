@@ -59,6 +59,8 @@ def test_fit_before_compile():
     m = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(3)])
     with pytest.raises(RuntimeError, match="compile"):
         m.fit(X, Y, verbose=0)
+    with pytest.raises(ValueError, match="compile"):
+        m.evaluate(X, Y, verbose=0)
 
 
 def test_set_weights_checks_count_and_shapes(model):
