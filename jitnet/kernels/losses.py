@@ -98,11 +98,16 @@ def _elementwise(code, p, t, eps, delta, k, scale):
         pc = min(max(p, eps), 1.0 - eps)
         v = -(t * math.log(pc) + (1.0 - t) * math.log(1.0 - pc))
         g = (pc - t) / (pc * (1.0 - pc)) if eps < p < 1.0 - eps else 0.0
-    else:  # BCE_LOGITS, with one exp: sigmoid(p) from e = exp(-|p|)
-        e = math.exp(-abs(p))
-        v = max(p, 0.0) - p * t + math.log1p(e)
-        g = (1.0 if p >= 0 else e) / (1.0 + e) - t
+    else:
+        v, g = _bce_logits(p, t)
     return v / k, g * scale / k
+
+
+@kernel
+def _bce_logits(p, t):
+    """Sigmoid crossentropy of logit ``p`` and its derivative, with one exp."""
+    e = math.exp(-abs(p))
+    return max(p, 0.0) - p * t + math.log1p(e), (1.0 if p >= 0 else e) / (1.0 + e) - t
 
 
 @kernel
@@ -208,8 +213,17 @@ def loss_forward_backward(code, pred, y, sample_weight, dpred, hyper, want_grad)
     ``sum_over_batch_size`` reduction).
     """
     n = pred.shape[0]
-    binary_hinge = (code == HINGE or code == SQUARED_HINGE) and _hinge_labels_are_binary(y)
     total = 0.0
+    if code == BCE_LOGITS and hyper[1] == 0.0:  # the common sigmoid output, without per-output dispatch
+        k = pred.shape[1]
+        for i in range(n):
+            for j in range(k):
+                v, g = _bce_logits(pred[i, j], y[i, j])
+                total += sample_weight[i] * v / k
+                if want_grad:
+                    dpred[i, j] = g * sample_weight[i] / (n * k)
+        return total
+    binary_hinge = (code == HINGE or code == SQUARED_HINGE) and _hinge_labels_are_binary(y)
     for i in range(n):
         w = sample_weight[i]
         total += w * _row_loss(code, pred, y, i, hyper, dpred, w / n, want_grad, binary_hinge)

@@ -20,6 +20,7 @@ from ..callbacks import CallbackList
 from . import data
 from .trainer import Inputs
 
+
 class NotCompiledError(RuntimeError, ValueError):
     """Training or evaluating a model before ``compile``: a RuntimeError, as in Keras, and a ValueError."""
 
