@@ -44,13 +44,6 @@ def set_epsilon(value: float) -> None:
     _EPSILON = float(value)
 
 
-def _blas_limiter():
-    import scipy.linalg.cython_blas  # noqa: F401  (loads the BLAS that Numba calls)
-    from threadpoolctl import ThreadpoolController
-
-    return ThreadpoolController()
-
-
 _NUM_THREADS: int | None = None
 _FIXED = False  # True once the user chose a thread count
 
@@ -62,7 +55,9 @@ def _apply(n: int) -> None:
     n = int(min(n, numba.config.NUMBA_NUM_THREADS))
     if n != _NUM_THREADS:
         numba.set_num_threads(n)
-        _blas_limiter().limit(limits=n, user_api="blas")
+        from . import _blas
+
+        _blas.set_num_threads(n)
         _NUM_THREADS = n
 
 

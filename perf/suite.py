@@ -142,12 +142,16 @@ def _show(name: str, entry: dict) -> None:
 
 def machine() -> dict:
     """What ran the suite."""
-    from threadpoolctl import threadpool_info
+    try:
+        from threadpoolctl import threadpool_info
 
+        blas = sorted({f"{i['internal_api']} {i.get('version')} {i.get('architecture')}" for i in threadpool_info()})
+    except ImportError:
+        blas = ["(install threadpoolctl to report the BLAS)"]
     return {"platform": platform.platform(), "processor": platform.processor() or platform.machine(),
             "cpus": os.cpu_count(), "python": platform.python_version(), "numpy": np.__version__,
             "numba": numba.__version__, "jitnet": keras.__version__,
-            "blas": sorted({f"{i['internal_api']} {i.get('version')}" for i in threadpool_info()})}
+            "blas": blas}
 
 
 def main(argv=None) -> int:
