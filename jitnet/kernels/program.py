@@ -242,11 +242,15 @@ def _inputs(x, xptr, xidx, xval, order, lo, nb, ws, mb, slots, sparse, bptr, bid
 
 
 @kernel
-def _batch(x, xptr, xidx, xval, y, sw, order, lo, nb, ws, mb, slots, ybuf, swbuf, sparse, bptr, bidx, bval):
+def _batch(x, xptr, xidx, xval, y, sw, order, lo, nb, ws, mb, slots, ybuf, swbuf, sparse, bptr, bidx, bval,
+           rows):
+    """Gather a batch: inputs, targets, and each sample weight repeated for the ``rows`` output rows of a sample."""
     _inputs(x, xptr, xidx, xval, order, lo, nb, ws, mb, slots, sparse, bptr, bidx, bval)
     gather(y, order, lo, nb, ybuf[:nb])
     for i in range(nb):
-        swbuf[i] = sw[order[lo + i]]
+        w = sw[order[lo + i]]
+        for r in range(rows):
+            swbuf[i * rows + r] = w
 
 
 @kernel
@@ -256,16 +260,18 @@ def _loss_and_metrics(ops, fp, slots, ws, dws, mb, nb, params, loss_code, loss_h
 
     With ``want_grad`` the loss gradient goes to ``dws`` at ``loss_slot``.
     """
+    pred = slot_view(ws, mb, slots, pred_slot, nb)
+    n = pred.shape[0]  # nb * (output rows per sample): every loss term weighs the same, as in Keras
+    y = ybuf[:nb].reshape(n, ybuf.shape[1] * nb // n)
     total = loss_forward_backward(
-        loss_code, slot_view(ws, mb, slots, loss_slot, nb), ybuf[:nb], swbuf[:nb],
+        loss_code, slot_view(ws, mb, slots, loss_slot, nb), y, swbuf[:n],
         slot_view(dws, mb, slots, loss_slot, nb), loss_hyper, want_grad,
     )
-    loss = total / nb + penalties(ops, fp, slots, ws, mb, nb, params)
+    loss = total / n + penalties(ops, fp, slots, ws, mb, nb, params)
     acc[0, 0] += loss * nb
     acc[0, 1] += nb
-    pred = slot_view(ws, mb, slots, pred_slot, nb)
     for m in range(metric_codes.shape[0]):
-        metric_update(metric_codes[m, 0], pred, ybuf[:nb], metric_params[m], metric_codes[m, 1],
+        metric_update(metric_codes[m, 0], pred, y, metric_params[m], metric_codes[m, 1],
                       metric_hyper[m], scratch, acc[m + 1])
     return loss
 
@@ -295,7 +301,8 @@ def train_steps(x, xptr, xidx, xval, y, sw, order, first, n_batches, batch_size,
         lo = (first + s) * batch_size
         nb = min(batch_size, n - lo)
         step = iteration + s
-        _batch(x, xptr, xidx, xval, y, sw, order, lo, nb, ws, mb, slots, ybuf, swbuf, sparse, bptr, bidx, bval)
+        _batch(x, xptr, xidx, xval, y, sw, order, lo, nb, ws, mb, slots, ybuf, swbuf, sparse, bptr, bidx, bval,
+               slots[pred_slot, 1])
         forward(ops, fp, slots, ws, mb, nb, params, state, True, step, sparse, bptr, bidx, bval)
         loss = _loss_and_metrics(ops, fp, slots, ws, dws, mb, nb, params, loss_code, loss_hyper, loss_slot,
                                  pred_slot, metric_codes, metric_params, metric_hyper, scratch, acc, ybuf, swbuf,
@@ -323,7 +330,8 @@ def test_steps(x, xptr, xidx, xval, y, sw, order, first, n_batches, batch_size,
     for s in range(n_batches):
         lo = (first + s) * batch_size
         nb = min(batch_size, n - lo)
-        _batch(x, xptr, xidx, xval, y, sw, order, lo, nb, ws, mb, slots, ybuf, swbuf, sparse, bptr, bidx, bval)
+        _batch(x, xptr, xidx, xval, y, sw, order, lo, nb, ws, mb, slots, ybuf, swbuf, sparse, bptr, bidx, bval,
+               slots[pred_slot, 1])
         forward(ops, fp, slots, ws, mb, nb, params, state, False, 0, sparse, bptr, bidx, bval)
         _loss_and_metrics(ops, fp, slots, ws, dws, mb, nb, params, loss_code, loss_hyper, loss_slot, pred_slot,
                           metric_codes, metric_params, metric_hyper, scratch, acc, ybuf, swbuf, False)

@@ -52,10 +52,12 @@ def targets(y: Any, n: int, out_shape: tuple[int, ...], sparse: bool, name: str 
                          f"{name} has {arr.shape[0]}")
     units = out_shape[-1]
     if sparse:
-        if arr.ndim > 2 or (arr.ndim == 2 and arr.shape[1] != 1):
+        ids_shape = tuple(out_shape[:-1])
+        if arr.shape[1:] not in (ids_shape, (*ids_shape, 1)):
             raise ValueError(
-                f"Argument `{name}` must hold class ids of shape (n,) or (n, 1) for a sparse loss. "
-                f"Received: shape={arr.shape}. For one-hot targets use 'categorical_crossentropy'."
+                f"Argument `{name}` must hold class ids of shape {(None, *ids_shape)} for a sparse loss on outputs "
+                f"of shape {(None, *out_shape)}. Received: shape={arr.shape}. "
+                "For one-hot targets use 'categorical_crossentropy'."
             )
         if arr.dtype.kind == "f" and not np.array_equal(arr, np.round(arr)):
             raise ValueError(f"Argument `{name}` must hold integer class ids for a sparse loss.")
@@ -65,7 +67,7 @@ def targets(y: Any, n: int, out_shape: tuple[int, ...], sparse: bool, name: str 
                 f"Argument `{name}` holds class ids in [{low}, {high}], but the model's output has {units} "
                 f"classes: expected ids in [0, {units})."
             )
-        return np.ascontiguousarray(arr.reshape(n, 1), dtype=config.dtype())
+        return np.ascontiguousarray(arr.reshape(n, -1), dtype=config.dtype())
     expected = (n, *out_shape)
     if arr.shape != expected and not (arr.ndim == 1 and out_shape == (1,)):
         hint = ""

@@ -134,8 +134,9 @@ class Trainer:
             self.ws = np.zeros(self.mb * self.size, dtype)
             self.dws = np.zeros(self.mb * self.size, dtype)
             self.ybuf = np.zeros((self.mb, ky), dtype)
-            self.swbuf = np.zeros(self.mb, dtype)
-            self.scratch = np.zeros(self.mb, np.float64)
+            rows = int(self.slots[self.pred_slot, 1])  # output rows per sample: loss terms are per row
+            self.swbuf = np.zeros(self.mb * rows, dtype)
+            self.scratch = np.zeros(self.mb * rows, np.float64)
             self.bptr = np.zeros(self.mb + 1, np.int64)
         if nnz > self.nnz or not hasattr(self, "bval"):
             self.nnz = max(nnz, self.nnz)
