@@ -40,6 +40,8 @@ def free_cores(cores: int, min_interval: float = 0.2) -> int | None:
     clock-tick noise in short windows does not flip the answer.
     """
     global _last
+    if _last is not None and time.monotonic() - _last[0] < min_interval:
+        return None  # cheap early exit: called every chunk, measured every min_interval
     now = _sample()
     if now is None:
         return cores

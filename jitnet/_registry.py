@@ -3,8 +3,16 @@
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Callable
 from typing import Any
+
+
+def to_snake_case(name: str) -> str:
+    """Keras's naming rule: ``BatchNormalization`` -> ``batch_normalization``, ``KLDivergence`` -> ``kl_divergence``."""
+    name = re.sub(r"\W+", "", name)
+    name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
 class Registry:

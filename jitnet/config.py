@@ -46,6 +46,7 @@ def set_epsilon(value: float) -> None:
 
 _NUM_THREADS: int | None = None
 _FIXED = False  # True once the user chose a thread count
+_CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
 def _apply(n: int) -> None:
@@ -77,7 +78,7 @@ def get_num_threads() -> int:
         if env:
             set_num_threads(int(env))
         else:
-            _apply(os.cpu_count() or 1)
+            _apply(_CORES)
     return _NUM_THREADS
 
 
@@ -93,7 +94,7 @@ def adapt_num_threads() -> int:
         return current
     from ._cpu import free_cores
 
-    free = free_cores(os.cpu_count() or 1)
+    free = free_cores(_CORES)
     if free is not None:
         _apply(free)
     return _NUM_THREADS

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from . import config
-from ._registry import Registry
+from ._registry import Registry, to_snake_case
 from .kernels import losses as kl
 
 
@@ -21,11 +21,12 @@ class Loss:
 
     code: int = kl.MSE
     sparse = False
+    default_name: str | None = None  # Keras's name where it is not the snake-case class name
 
     def __init__(self, name: str | None = None, reduction: str = "sum_over_batch_size", **settings: Any) -> None:
         if reduction not in ("sum_over_batch_size", "sum", "none", "mean", None):
             raise ValueError(f"Argument `reduction` must be 'sum_over_batch_size', 'sum' or 'none'. Received: reduction={reduction!r}")
-        self.name = name or _snake(type(self).__name__)
+        self.name = name or self.default_name or to_snake_case(type(self).__name__)
         self.reduction = reduction
         self.from_logits = bool(settings.get("from_logits", False))
         self.label_smoothing = float(settings.get("label_smoothing", 0.0))
@@ -76,11 +77,8 @@ class Loss:
         return cls(**config)
 
 
-def _snake(name: str) -> str:
-    return "".join("_" + ch.lower() if ch.isupper() else ch for ch in name).lstrip("_")
-
-
-def _loss_class(name: str, code: int, keywords: tuple[str, ...] = (), sparse: bool = False) -> type:
+def _loss_class(name: str, code: int, keywords: tuple[str, ...] = (), sparse: bool = False,
+                default_name: str | None = None) -> type:
     def __init__(self, *args: Any, name: str | None = None, reduction: str = "sum_over_batch_size", **kwargs: Any):
         for key, value in zip(keywords, args):
             kwargs[key] = value
@@ -90,7 +88,8 @@ def _loss_class(name: str, code: int, keywords: tuple[str, ...] = (), sparse: bo
         Loss.__init__(self, name=name, reduction=reduction, **kwargs)
 
     doc = f"Keras's ``{name}`` loss." + (f" Keyword arguments: {', '.join(keywords)}." if keywords else "")
-    return type(name, (Loss,), {"__init__": __init__, "code": code, "sparse": sparse, "__doc__": doc})
+    return type(name, (Loss,), {"__init__": __init__, "code": code, "sparse": sparse, "__doc__": doc,
+                                "default_name": default_name})
 
 
 _CE = ("from_logits", "label_smoothing")
@@ -101,7 +100,7 @@ MeanSquaredError = _loss_class("MeanSquaredError", kl.MSE)
 MeanAbsoluteError = _loss_class("MeanAbsoluteError", kl.MAE)
 MeanAbsolutePercentageError = _loss_class("MeanAbsolutePercentageError", kl.MAPE)
 MeanSquaredLogarithmicError = _loss_class("MeanSquaredLogarithmicError", kl.MSLE)
-Huber = _loss_class("Huber", kl.HUBER, ("delta",))
+Huber = _loss_class("Huber", kl.HUBER, ("delta",), default_name="huber_loss")
 LogCosh = _loss_class("LogCosh", kl.LOG_COSH)
 Hinge = _loss_class("Hinge", kl.HINGE)
 SquaredHinge = _loss_class("SquaredHinge", kl.SQUARED_HINGE)
@@ -133,7 +132,7 @@ def _function(cls: type, name: str):
 LOSSES = Registry("loss", base=Loss)
 for _cls in _CLASSES:
     LOSSES.add(_cls.__name__, _cls)
-    _fn = _function(_cls, "kl_divergence" if _cls is KLDivergence else _snake(_cls.__name__))
+    _fn = _function(_cls, to_snake_case(_cls.__name__))
     globals()[_fn.__name__] = _fn
     LOSSES.add(_fn.__name__, _cls)
 for _alias, _cls in _ALIASES.items():

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from . import losses
-from ._registry import Registry
+from ._registry import Registry, to_snake_case
 from .kernels import metrics as km
 
 
@@ -23,7 +23,7 @@ class Metric:
     sparse = False
 
     def __init__(self, name: str | None = None, dtype: Any = None) -> None:
-        self.name = name or losses._snake(type(self).__name__)
+        self.name = name or to_snake_case(type(self).__name__)
         self.param = 0.0
         self.loss: losses.Loss | None = None
         self._acc = np.zeros(2)
@@ -128,9 +128,9 @@ class MeanMetricWrapper(Metric):
         self.sparse = loss.sparse
 
 
-def _loss_metric(cls: type) -> type:
+def _loss_metric(cls: type, default_name: str | None = None) -> type:
     def __init__(self, name: str | None = None, dtype: Any = None, **kwargs: Any) -> None:
-        MeanMetricWrapper.__init__(self, cls, name or losses._snake(cls.__name__), **kwargs)
+        MeanMetricWrapper.__init__(self, cls, name or default_name or to_snake_case(cls.__name__), **kwargs)
 
     return type(cls.__name__, (MeanMetricWrapper,), {"__init__": __init__, "__doc__": f"Mean {cls.__name__} metric."})
 
@@ -144,7 +144,7 @@ CategoricalCrossentropy = _loss_metric(losses.CategoricalCrossentropy)
 SparseCategoricalCrossentropy = _loss_metric(losses.SparseCategoricalCrossentropy)
 KLDivergence = _loss_metric(losses.KLDivergence)
 Poisson = _loss_metric(losses.Poisson)
-LogCoshError = _loss_metric(losses.LogCosh)
+LogCoshError = _loss_metric(losses.LogCosh, "logcosh")
 Hinge = _loss_metric(losses.Hinge)
 SquaredHinge = _loss_metric(losses.SquaredHinge)
 CategoricalHinge = _loss_metric(losses.CategoricalHinge)
@@ -156,7 +156,7 @@ for _cls in (BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy, Top
              SparseCategoricalCrossentropy, KLDivergence, Poisson, LogCoshError, Hinge, SquaredHinge,
              CategoricalHinge):
     METRICS.add(_cls.__name__, _cls)
-    METRICS.add(losses._snake(_cls.__name__), _cls)
+    METRICS.add(to_snake_case(_cls.__name__), _cls)
 for _alias, _cls in {"mse": MeanSquaredError, "mae": MeanAbsoluteError, "mape": MeanAbsolutePercentageError,
                      "msle": MeanSquaredLogarithmicError, "kld": KLDivergence, "kl_divergence": KLDivergence,
                      "top_k_categorical_accuracy": TopKCategoricalAccuracy,
@@ -166,28 +166,48 @@ for _alias, _cls in {"mse": MeanSquaredError, "mae": MeanAbsoluteError, "mape": 
 del _cls, _alias
 
 
-def _function(cls: type, name: str):
-    def fn(y_true: Any, y_pred: Any) -> np.ndarray:
-        metric = cls()
-        pred = np.asarray(y_pred, dtype=np.float64)
-        out = np.empty(pred.shape[0] if pred.ndim > 1 else pred.size)
-        for i in range(out.size):
-            metric.reset_state()
-            metric.update_state(np.asarray(y_true)[i:i + 1], pred[i:i + 1])
-            out[i] = metric.result()
-        return out
-
-    fn.__name__ = fn.__qualname__ = name
-    fn.__doc__ = f"Per-sample {name} (see ``{cls.__name__}``)."
-    fn.metric_class = cls
-    return fn
+def _labels(y_true: Any) -> np.ndarray:
+    y = np.asarray(y_true)
+    return (y[..., 0] if y.ndim > 1 and y.shape[-1] == 1 else y).astype(np.int64)
 
 
-binary_accuracy = _function(BinaryAccuracy, "binary_accuracy")
-categorical_accuracy = _function(CategoricalAccuracy, "categorical_accuracy")
-sparse_categorical_accuracy = _function(SparseCategoricalAccuracy, "sparse_categorical_accuracy")
-top_k_categorical_accuracy = _function(TopKCategoricalAccuracy, "top_k_categorical_accuracy")
-sparse_top_k_categorical_accuracy = _function(SparseTopKCategoricalAccuracy, "sparse_top_k_categorical_accuracy")
+def _in_top_k(y_pred: Any, labels: np.ndarray, k: int) -> np.ndarray:
+    pred = np.asarray(y_pred, dtype=np.float64)
+    target = np.take_along_axis(pred, labels[..., None], axis=-1)
+    return ((pred > target).sum(axis=-1) < k).astype(np.float64)
+
+
+def binary_accuracy(y_true: Any, y_pred: Any, threshold: float = 0.5) -> np.ndarray:
+    """Per-sample share of outputs with ``(y_pred > threshold) == y_true``."""
+    return np.mean((np.asarray(y_pred) > threshold) == np.asarray(y_true), axis=-1, dtype=np.float64)
+
+
+def categorical_accuracy(y_true: Any, y_pred: Any) -> np.ndarray:
+    """Per-sample ``argmax(y_true) == argmax(y_pred)``."""
+    return (np.argmax(y_true, axis=-1) == np.argmax(y_pred, axis=-1)).astype(np.float64)
+
+
+def sparse_categorical_accuracy(y_true: Any, y_pred: Any) -> np.ndarray:
+    """Per-sample ``y_true == argmax(y_pred)`` for class ids."""
+    return (_labels(y_true) == np.argmax(y_pred, axis=-1)).astype(np.float64)
+
+
+def top_k_categorical_accuracy(y_true: Any, y_pred: Any, k: int = 5) -> np.ndarray:
+    """Per-sample: is the true class among the ``k`` highest scores."""
+    return _in_top_k(y_pred, np.argmax(y_true, axis=-1), k)
+
+
+def sparse_top_k_categorical_accuracy(y_true: Any, y_pred: Any, k: int = 5) -> np.ndarray:
+    """``top_k_categorical_accuracy`` for class ids."""
+    return _in_top_k(y_pred, _labels(y_true), k)
+
+
+for _fn, _cls in ((binary_accuracy, BinaryAccuracy), (categorical_accuracy, CategoricalAccuracy),
+                  (sparse_categorical_accuracy, SparseCategoricalAccuracy),
+                  (top_k_categorical_accuracy, TopKCategoricalAccuracy),
+                  (sparse_top_k_categorical_accuracy, SparseTopKCategoricalAccuracy)):
+    _fn.metric_class = _cls  # compile(metrics=[metrics.binary_accuracy]) uses the compiled metric
+del _fn, _cls
 mean_squared_error = mse = losses.mean_squared_error
 mean_absolute_error = mae = losses.mean_absolute_error
 
@@ -208,7 +228,7 @@ def get(identifier: Any) -> Metric:
         return metric
     metric = METRICS.get(identifier)
     if isinstance(metric, losses.Loss):
-        return MeanMetricWrapper(type(metric))
+        return MeanMetricWrapper(metric)
     if not isinstance(metric, Metric):
         raise TypeError(
             f"Could not interpret metric: {identifier!r}. Expected one of {', '.join(METRICS.names())}, "

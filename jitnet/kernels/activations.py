@@ -13,7 +13,8 @@ RELU           z if c < z < b; b if z >= b;             slope, max, thresh
                a * (z - c) if z <= c
 ELU            z if z > 0 else a * (exp(z) - 1)         alpha
 SELU           SCALE * elu(z, ALPHA)
-GELU           z * Phi(z), Phi the normal CDF
+GELU           z * Phi(z), Phi the normal CDF;          approximate
+               with ``a != 0`` its tanh approximation
 SIGMOID        1 / (1 + exp(-z))
 HARD_SIGMOID   clip(z / 6 + 1/2, 0, 1)
 TANH           tanh(z)
@@ -22,7 +23,6 @@ SOFTPLUS       log(1 + exp(z))
 SOFTSIGN       z / (1 + |z|)
 SWISH          z * sigmoid(z)
 EXPONENTIAL    exp(z)
-GELU_TANH      tanh approximation of GELU
 =============  =======================================  ==================
 """
 
@@ -33,7 +33,7 @@ import math
 from ._jit import kernel
 
 LINEAR, RELU, ELU, SELU, GELU, SIGMOID, HARD_SIGMOID, TANH = 0, 1, 2, 3, 4, 5, 6, 7
-SOFTMAX, SOFTPLUS, SOFTSIGN, SWISH, EXPONENTIAL, GELU_TANH = 8, 9, 10, 11, 12, 13
+SOFTMAX, SOFTPLUS, SOFTSIGN, SWISH, EXPONENTIAL = 8, 9, 10, 11, 12
 
 SELU_ALPHA = 1.6732632423543772848170429916717
 SELU_SCALE = 1.0507009873554804934193349852946
@@ -70,9 +70,9 @@ def _scalar_forward(code, z, a, b, c):
     if code == SELU:
         return SELU_SCALE * (z if z > 0 else SELU_ALPHA * math.expm1(z))
     if code == GELU:
+        if a != 0.0:
+            return 0.5 * z * (1.0 + math.tanh(_GELU_C * (z + 0.044715 * z * z * z)))
         return 0.5 * z * (1.0 + math.erf(z / _SQRT_2))
-    if code == GELU_TANH:
-        return 0.5 * z * (1.0 + math.tanh(_GELU_C * (z + 0.044715 * z * z * z)))
     if code == SIGMOID:
         return sigmoid(z)
     if code == HARD_SIGMOID:
@@ -103,12 +103,10 @@ def _scalar_derivative(code, z, y, a, b, c):
     if code == SELU:
         return SELU_SCALE if z > 0 else y + SELU_SCALE * SELU_ALPHA
     if code == GELU:
+        if a != 0.0:
+            t = math.tanh(_GELU_C * (z + 0.044715 * z * z * z))
+            return 0.5 * (1.0 + t) + 0.5 * z * (1.0 - t * t) * _GELU_C * (1.0 + 3 * 0.044715 * z * z)
         return 0.5 * (1.0 + math.erf(z / _SQRT_2)) + z * _INV_SQRT_2PI * math.exp(-0.5 * z * z)
-    if code == GELU_TANH:
-        u = _GELU_C * (z + 0.044715 * z * z * z)
-        t = math.tanh(u)
-        du = _GELU_C * (1.0 + 3 * 0.044715 * z * z)
-        return 0.5 * (1.0 + t) + 0.5 * z * (1.0 - t * t) * du
     if code == SIGMOID:
         return y * (1.0 - y)
     if code == HARD_SIGMOID:
@@ -211,5 +209,6 @@ def bias_activation_forward(z, bias, use_bias, code, y, a, b, c):
         for i in range(rows):
             for j in range(units):
                 z[i, j] += bias[j]
-    activation_forward(code, z, y, a, b, c)
+    if code != LINEAR:  # a linear layer's y is z itself: nothing to copy
+        activation_forward(code, z, y, a, b, c)
 

@@ -287,8 +287,9 @@ def train_steps(x, xptr, xidx, xval, y, sw, order, first, n_batches, batch_size,
     Each step gathers a batch, runs forward, loss, metrics, backward, one
     optimizer update over ``params[:n_trainable]`` and the constraints.
     ``acc[0]`` accumulates ``[sum(batch_loss * nb), sum(nb)]`` and
-    ``acc[m + 1]`` metric ``m``. Returns the number of steps run: fewer
-    than asked when a batch loss is not finite. Denormals are flushed to
+    ``acc[m + 1]`` metric ``m``. Returns the number of updates applied:
+    fewer than asked when a batch loss is not finite (that batch is counted
+    in ``acc`` but not applied). Denormals are flushed to
     zero for the duration of the call.
     """
     old = denormals_off()
@@ -308,7 +309,7 @@ def train_steps(x, xptr, xidx, xval, y, sw, order, first, n_batches, batch_size,
                                  pred_slot, metric_codes, metric_params, metric_hyper, scratch, acc, ybuf, swbuf,
                                  True)
         if not math.isfinite(loss):
-            done = s + 1
+            done = s
             break
         backward(ops, fp, slots, ws, dws, mb, nb, params, grads, state, step, first_bw, skip_act, sparse, bptr,
                  bidx, bval)

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from .. import config, constraints, initializers, regularizers
+from .._registry import to_snake_case
 from ..kernels import program as kp
 
 _NAME_COUNTS: dict[str, int] = defaultdict(int)
@@ -26,16 +27,6 @@ def unique_name(base: str) -> str:
     n = _NAME_COUNTS[base]
     _NAME_COUNTS[base] += 1
     return base if n == 0 else f"{base}_{n}"
-
-
-def snake_case(name: str) -> str:
-    """``BatchNormalization`` -> ``batch_normalization``."""
-    out = []
-    for i, ch in enumerate(name):
-        if ch.isupper() and i and (not name[i - 1].isupper() or (i + 1 < len(name) and name[i + 1].islower())):
-            out.append("_")
-        out.append(ch.lower())
-    return "".join(out)
 
 
 class Variable:
@@ -132,7 +123,7 @@ class Layer:
             raise TypeError(f"{type(self).__name__}() got unexpected keyword arguments: {sorted(unknown)}")
         if name is not None and not isinstance(name, str):
             raise TypeError(f"Argument `name` must be a string. Received: name={name!r}")
-        self.name = name or unique_name(snake_case(type(self).__name__))
+        self.name = name or unique_name(to_snake_case(type(self).__name__))
         self.trainable = bool(trainable)
         self.built = False
         self.input_shape_hint: tuple[int, ...] | None = None
@@ -215,6 +206,10 @@ class Layer:
         self.output_shape = tuple(self.compute_output_shape(input_shape))
         return self.output_shape
 
+    def state_scratch(self) -> int:
+        """Values of work space the layer keeps after its statistics in the state arena (0 for most)."""
+        return 0
+
     def emit(self, program: ProgramBuilder, slot: int) -> int:
         """Append this layer's rows to ``program``; return the output slot."""
         raise NotImplementedError
@@ -251,7 +246,6 @@ class ProgramBuilder:
         self.ops: list[np.ndarray] = []
         self.fps: list[np.ndarray] = []
         self.size = 0
-        self.state_size = 0
         self.input_slot = self.new_slot(input_shape)
 
     @staticmethod
@@ -271,12 +265,6 @@ class ProgramBuilder:
         self.slots.append((self.slots[slot][0], rows, feats))
         return len(self.slots) - 1
 
-    def scratch(self, n: int) -> int:
-        """Reserve ``n`` values of non-batch work space; returns the offset into state."""
-        offset = self.state_size
-        self.state_size += n
-        return offset
-
     def op(self, kind: int, src: int, dst: int, **columns: float) -> int:
         """Append an op row; ``columns`` name int or float columns of ``kernels.program``."""
         row = np.zeros(kp.N_INT, np.int64)
@@ -291,9 +279,6 @@ class ProgramBuilder:
         self.fps.append(frow)
         return len(self.ops) - 1
 
-    def set_flag(self, op: int, flag: int) -> None:
-        """Set a FLAGS bit on an existing op."""
-        self.ops[op][kp.FLAGS] |= flag
 
 
 INT_COLUMNS = {"aux": kp.AUX, "aux2": kp.AUX2, "act": kp.ACT, "w": kp.W, "b": kp.B, "state": kp.STATE,

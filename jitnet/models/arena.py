@@ -27,10 +27,6 @@ class Arena:
     segments: np.ndarray  # boundaries of the trainable variables, for per-variable clipping
     layout: tuple  # layout_of(layers) when assembled
 
-    @property
-    def trainable_variables_count(self) -> int:
-        """Number of trainable variables."""
-        return len(self.segments) - 1
 
 
 def _place(variables: list[Variable], arena: np.ndarray, start: int) -> int:
@@ -58,11 +54,11 @@ def assemble(layers: list[Layer], dtype: np.dtype) -> Arena:
     n_trainable = _place(trainable, arena, 0)
     _place(frozen, arena, n_trainable)
     state_size = sum(v.size for v in variables if v.state) + sum(
-        getattr(layer, "state_scratch", lambda: 0)() for layer in layers)
+        layer.state_scratch() for layer in layers)
     state = np.zeros(state_size, dtype)
     offset = 0
     for layer in layers:
         offset = _place([v for v in layer.arena_weights if v.state], state, offset)
-        offset += getattr(layer, "state_scratch", lambda: 0)()
+        offset += layer.state_scratch()
     segments = np.cumsum([0] + [v.size for v in trainable]).astype(np.int64)
     return Arena(arena, np.zeros_like(arena), state, n_trainable, segments, layout_of(layers))

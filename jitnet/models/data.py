@@ -35,6 +35,8 @@ def _array(value: Any, name: str) -> np.ndarray:
 def inputs(x: Any, shape: tuple[int, ...] | None, name: str = "x") -> np.ndarray:
     """``x`` as a C-contiguous (n, prod(shape)) array of the float type."""
     arr = _array(x, name)
+    if shape is not None and arr.ndim == len(shape) and shape[-1] == 1:
+        arr = arr.reshape(*arr.shape, 1)  # Keras adds the missing unit axis: fit(x_1d, y) on Input(shape=(1,))
     if shape is not None and arr.shape[1:] != tuple(shape):
         raise ValueError(
             f"Argument `{name}` must have shape (n, {', '.join(map(str, shape))}) to match the model's input "
@@ -93,8 +95,12 @@ def weights(sample_weight: Any, class_weight: dict | None, y: np.ndarray, sparse
             raise ValueError("Argument `sample_weight` must be non-negative.")
         sw *= arr
     if class_weight is not None:
-        if not isinstance(class_weight, dict):
-            raise TypeError(f"Argument `class_weight` must be a dict {{class_id: weight}}. Received: {class_weight!r}")
+        if not isinstance(class_weight, dict) or not class_weight or not all(
+                isinstance(k, (int, np.integer)) and not isinstance(k, bool) and k >= 0 for k in class_weight):
+            raise TypeError(
+                f"Argument `class_weight` must be a non-empty dict {{class_id: weight}} with class ids >= 0. "
+                f"Received: {class_weight!r}"
+            )
         labels = y[:, 0].astype(np.int64) if sparse or y.shape[1] == 1 else y.argmax(axis=1)
         if y.shape[1] == 1 and not sparse:
             labels = np.round(y[:, 0]).astype(np.int64)

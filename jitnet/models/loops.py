@@ -9,6 +9,7 @@ every batch (it overrides a per-batch hook), chunks are one batch long.
 from __future__ import annotations
 
 import math
+import numbers
 import time
 import warnings
 from typing import Any
@@ -43,7 +44,8 @@ def _callbacks(model, callbacks, verbose, epochs: int, steps: int) -> CallbackLi
 
 
 def _split(x, y, sw, validation_split: float):
-    if not isinstance(validation_split, (int, float)) or not 0.0 <= validation_split < 1.0:
+    if isinstance(validation_split, bool) or not isinstance(validation_split, numbers.Real) or \
+            not 0.0 <= validation_split < 1.0:
         raise ValueError(f"Argument `validation_split` must be in [0, 1). Received: validation_split={validation_split!r}")
     if validation_split == 0.0:
         return (x, y, sw), None
@@ -55,18 +57,29 @@ def _split(x, y, sw, validation_split: float):
 
 
 def prepare(model, x, y, sample_weight=None, class_weight=None):
-    """Check and convert ``x``, ``y`` and weights for the compiled model."""
+    """Check and convert ``x``, ``y`` and weights for the compiled model (building it from ``x`` if needed).
+
+    Every check on ``x`` runs before the model is built, so bad data leaves an unbuilt model unbuilt.
+    """
     if model.loss is None:
         raise NotCompiledError(
             "You must call `compile()` before using the model for training or evaluation, "
             "e.g. model.compile(optimizer='rmsprop', loss='binary_crossentropy')."
         )
-    xs = data.inputs(x, model.input_shape, "x")
+    xs = inputs(model, x)
     if y is None:
         raise ValueError("Argument `y` is required: this model is trained on (x, y) pairs.")
     ys = data.targets(y, xs.shape[0], model.output_shape, model.loss.sparse, "y")
     sw = data.weights(sample_weight, class_weight, ys, model.loss.sparse)
     return xs, ys, sw
+
+
+def inputs(model, x) -> np.ndarray:
+    """``x`` checked and flattened per sample; builds the model from its shape if needed."""
+    xs = data.inputs(x, model.input_shape, "x")
+    if not model.built:
+        model.ensure_built(x)
+    return xs
 
 
 def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None, validation_split=0.0,
@@ -78,10 +91,13 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
     if isinstance(initial_epoch, bool) or not isinstance(initial_epoch, (int, np.integer)) or initial_epoch < 0:
         raise ValueError(f"Argument `initial_epoch` must be a non-negative integer. Received: {initial_epoch!r}")
     validation_freq = data.positive_int("validation_freq", validation_freq)
-    model.ensure_built(x)
+    steps_per_epoch = data.positive_int("steps_per_epoch", steps_per_epoch, allow_none=True)
+    validation_steps = data.positive_int("validation_steps", validation_steps, allow_none=True)
     xs, ys, sw = prepare(model, x, y, sample_weight, class_weight)
-    (xs, ys, sw), val = _split(xs, ys, sw, validation_split)
-    if validation_data is not None:
+    val = None
+    if validation_data is None:  # as Keras: an explicit validation set wins over validation_split
+        (xs, ys, sw), val = _split(xs, ys, sw, validation_split)
+    else:
         if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
             raise ValueError("Argument `validation_data` must be a tuple (x_val, y_val) or (x_val, y_val, sample_weight).")
         try:
@@ -90,70 +106,75 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
             raise type(err)(f"Invalid `validation_data`: {err}") from None
     trainer = model.trainer(ys)
     n = xs.shape[0]
-    inputs = trainer.inputs(xs, batch_size)
+    train_inputs = trainer.inputs(xs, batch_size)
     if val is not None:
         val = (trainer.inputs(val[0], validation_batch_size or batch_size), *val[1:])
-    steps = math.ceil(n / batch_size)
+    steps = min(math.ceil(n / batch_size), steps_per_epoch or n)
     cbs = _callbacks(model, callbacks, verbose, epochs, steps)
     rng = random.generator()
-    opt = trainer.optimizer
     model.stop_training = False
     logs: dict[str, float] = {}
     cbs.on_train_begin()
     try:
         for epoch in range(initial_epoch, epochs):
             cbs.on_epoch_begin(epoch)
+            trainer.refresh_optimizer()  # callbacks may have changed its hyperparameters
             order = rng.permutation(n) if shuffle else np.arange(n)
             trainer.reset_metrics()
-            logs = _train_epoch(model, trainer, cbs, inputs, ys, sw, order, steps, batch_size)
+            logs = _train_epoch(model, trainer, cbs, train_inputs, ys, sw, order, steps, batch_size)
             if val is not None and (epoch + 1) % validation_freq == 0:
-                val_logs = _evaluate(trainer, *val, validation_batch_size or batch_size)
+                cbs.on_test_begin()
+                val_logs = _evaluate(trainer, *val, validation_batch_size or batch_size, cbs, validation_steps)
+                cbs.on_test_end(val_logs)
                 logs.update({"val_" + k: v for k, v in val_logs.items()})
                 trainer.reset_metrics()
             cbs.on_epoch_end(epoch, logs)
             if model.stop_training:
                 break
     except KeyboardInterrupt:
-        warnings.warn("Training interrupted: stopped after the last completed batch.", RuntimeWarning, stacklevel=2)
+        # Weights and history hold every completed batch and epoch; callbacks close, then Ctrl-C goes on.
+        cbs.on_train_end(logs)
+        raise
     cbs.on_train_end(logs)
-    del opt
     return model.history
 
 
 def _train_epoch(model, trainer, cbs, inputs, ys, sw, order, steps, batch_size) -> dict:
     per_batch = cbs.needs_batch_hooks()
     opt = trainer.optimizer
-    chunk = 1
     b = 0
     logs: dict[str, float] = {}
     while b < steps:
-        n = 1 if per_batch else min(chunk, steps - b)
+        n = 1 if per_batch else min(trainer.chunk, steps - b)
         if per_batch:
             cbs.on_train_batch_begin(b)
         lrs = opt.learning_rates(n)
         config.adapt_num_threads()
         start = time.perf_counter()
         done = trainer.train(inputs, ys, sw, order, b, n, batch_size, lrs, opt.iterations)
-        chunk = _next_chunk(n, time.perf_counter() - start)
+        if not per_batch:
+            trainer.chunk = _next_chunk(n, time.perf_counter() - start)
         opt.iterations += done
         b += done
         logs = trainer.logs()
-        cbs.on_train_batch_end(b - 1, logs)
-        if done < n or not math.isfinite(logs.get("loss", 0.0)):
-            warnings.warn(f"Loss became {logs.get('loss')} at batch {b - 1}: training stopped.", RuntimeWarning,
-                          stacklevel=3)
+        if done < n:  # batch b gave a non-finite loss; its update was not applied
+            cbs.on_train_batch_end(b, logs)
+            warnings.warn(f"Loss became {logs.get('loss')} at batch {b}: training stopped.", RuntimeWarning,
+                          stacklevel=4)
             model.stop_training = True
             break
+        cbs.on_train_batch_end(b - 1, logs)
         if model.stop_training and per_batch:
             break
     return dict(sorted(logs.items()))
 
 
-def _evaluate(trainer, inputs, ys, sw, batch_size: int, cbs: CallbackList | None = None) -> dict:
-    """Loss and metrics over the data, in inference mode."""
+def _evaluate(trainer, inputs, ys, sw, batch_size: int, cbs: CallbackList | None = None,
+              max_steps: int | None = None) -> dict:
+    """Loss and metrics over the data (at most ``max_steps`` batches), in inference mode."""
     trainer.reset_metrics()
     n = inputs.n
-    steps = math.ceil(n / batch_size)
+    steps = min(math.ceil(n / batch_size), max_steps or n)
     order = np.arange(n)
     per_batch = cbs is not None and cbs.needs_batch_hooks("test")
     chunk = 1
@@ -175,12 +196,12 @@ def evaluate(model, x=None, y=None, batch_size=None, verbose="auto", sample_weig
              return_dict=False):
     """See ``Sequential.evaluate``."""
     batch_size = data.positive_int("batch_size", 32 if batch_size is None else batch_size)
-    model.ensure_built(x)
+    steps = data.positive_int("steps", steps, allow_none=True)
     xs, ys, sw = prepare(model, x, y, sample_weight)
     trainer = model.trainer(ys)
-    cbs = _callbacks(model, callbacks, verbose, 1, math.ceil(xs.shape[0] / batch_size))
+    cbs = _callbacks(model, callbacks, verbose, 1, min(math.ceil(xs.shape[0] / batch_size), steps or xs.shape[0]))
     cbs.on_test_begin()
-    logs = _evaluate(trainer, trainer.inputs(xs, batch_size), ys, sw, batch_size, cbs)
+    logs = _evaluate(trainer, trainer.inputs(xs, batch_size), ys, sw, batch_size, cbs, steps)
     cbs.on_test_end(logs)
     if return_dict:
         return logs
@@ -192,11 +213,13 @@ def predict(model, x, batch_size=None, verbose="auto", steps=None, callbacks=Non
             step: int = 0) -> np.ndarray:
     """See ``Sequential.predict``."""
     batch_size = data.positive_int("batch_size", 32 if batch_size is None else batch_size)
-    model.ensure_built(x)
-    xs = data.inputs(x, model.input_shape, "x")
+    steps = data.positive_int("steps", steps, allow_none=True)
+    xs = inputs(model, x)
+    if steps is not None:
+        xs = xs[:steps * batch_size]
     trainer = model.trainer(None)
     n = xs.shape[0]
-    inputs = trainer.inputs(xs, batch_size)
+    rows = trainer.inputs(xs, batch_size)
     order = np.arange(n)
     out = np.empty((n, trainer.output_width), xs.dtype)
     steps = math.ceil(n / batch_size)
@@ -207,7 +230,7 @@ def predict(model, x, batch_size=None, verbose="auto", steps=None, callbacks=Non
     while b < steps:
         k = min(chunk, steps - b)
         start = time.perf_counter()
-        trainer.predict(inputs, order, b, k, batch_size, out, training, step)
+        trainer.predict(rows, order, b, k, batch_size, out, training, step)
         chunk = _next_chunk(k, time.perf_counter() - start)
         b += k
         if cbs is not None:
@@ -219,20 +242,21 @@ def predict(model, x, batch_size=None, verbose="auto", steps=None, callbacks=Non
 
 def train_on_batch(model, x, y, sample_weight=None, class_weight=None, return_dict=False) -> Any:
     """See ``Sequential.train_on_batch``."""
-    model.ensure_built(x)
     xs, ys, sw = prepare(model, x, y, sample_weight, class_weight)
     trainer = model.trainer(ys)
     opt = trainer.optimizer
     trainer.reset_metrics()
     n = xs.shape[0]
-    opt.iterations += trainer.train(Inputs(xs), ys, sw, np.arange(n), 0, 1, n, opt.learning_rates(1),
-                                    opt.iterations)
+    done = trainer.train(Inputs(xs), ys, sw, np.arange(n), 0, 1, n, opt.learning_rates(1), opt.iterations)
+    opt.iterations += done
+    if not done:
+        warnings.warn(f"Loss became {trainer.logs().get('loss')}: the update was not applied.", RuntimeWarning,
+                      stacklevel=3)
     return _result(trainer, return_dict)
 
 
 def test_on_batch(model, x, y, sample_weight=None, return_dict=False) -> Any:
     """See ``Sequential.test_on_batch``."""
-    model.ensure_built(x)
     xs, ys, sw = prepare(model, x, y, sample_weight)
     trainer = model.trainer(ys)
     trainer.reset_metrics()

@@ -16,6 +16,8 @@ from . import loops, summary
 from .arena import assemble, layout_of
 from .trainer import Trainer
 
+INFERENCE_BATCH = 1024  # rows per compiled call in model(x) and predict_on_batch: buffers stay small
+
 
 class Sequential:
     """A linear stack of layers: ``Sequential([Dense(16, activation='relu'), Dense(1)])``.
@@ -28,7 +30,7 @@ class Sequential:
         if name is not None and not isinstance(name, str):
             raise TypeError(f"Argument `name` must be a string. Received: name={name!r}")
         self.name = name or unique_name("sequential")
-        self.trainable = trainable
+        self._calls = 0  # training-mode __call__s, so each draws fresh dropout masks
         self._layers: list[Layer] = []
         self._input_shape: tuple[int, ...] | None = None
         self._arena = None
@@ -44,6 +46,18 @@ class Sequential:
         if layers is not None:
             for layer in layers if isinstance(layers, (list, tuple)) else [layers]:
                 self.add(layer)
+        if not trainable:
+            self.trainable = False
+
+    @property
+    def trainable(self) -> bool:
+        """False when every layer is frozen; setting it freezes or unfreezes every layer, as in Keras."""
+        return not self._layers or any(layer.trainable for layer in self._layers)
+
+    @trainable.setter
+    def trainable(self, value: bool) -> None:
+        for layer in self._layers:
+            layer.trainable = bool(value)
 
     # -- structure -------------------------------------------------------------
     def add(self, layer: Layer) -> None:
@@ -61,12 +75,19 @@ class Sequential:
             return
         if any(layer is other for other in self._layers):
             raise ValueError(f"Layer {layer.name!r} is already in this model.")
-        if not self._layers and self._input_shape is None and layer.input_shape_hint is not None:
+        hint = self._input_shape is None and not self._layers and layer.input_shape_hint is not None
+        if hint:
             self._input_shape = layer.input_shape_hint
         self._layers.append(layer)
         self._invalidate()
         if self._input_shape is not None:
-            self.build()
+            try:
+                self.build()
+            except Exception:
+                self._layers.pop()  # the model stays as it was
+                if hint:
+                    self._input_shape = None
+                raise
 
     def pop(self) -> Layer:
         """Remove and return the last layer."""
@@ -174,12 +195,21 @@ class Sequential:
         unknown = set(kwargs) - {"auto_scale_loss", "sample_weight_mode", "target_tensors"}
         if unknown:
             raise TypeError(f"compile() got unexpected keyword arguments: {sorted(unknown)}")
+        for arg, value in (("loss_weights", loss_weights), ("weighted_metrics", weighted_metrics)):
+            if value is not None:
+                raise NotImplementedError(f"jitnet does not support `{arg}` (single-output models). Received: "
+                                          f"{arg}={value!r}")
         if loss is None:
             raise ValueError("Argument `loss` is required, e.g. loss='binary_crossentropy'.")
         if isinstance(metrics, dict):
             raise TypeError("Argument `metrics` must be a name or a list (single-output models).")
         metric_ids = [] if metrics is None else list(metrics) if isinstance(metrics, (list, tuple)) else [metrics]
         resolved_loss = losses.get(loss)
+        if resolved_loss.reduction not in ("sum_over_batch_size", "mean"):
+            raise NotImplementedError(
+                "jitnet trains with the loss reduction 'sum_over_batch_size' (Keras's default). "
+                f"Received: reduction={resolved_loss.reduction!r}"
+            )
         resolved_opt = optimizers.get(optimizer)
         for m in metric_ids:
             if not (isinstance(m, str) and m.lower() in ("accuracy", "acc")):
@@ -247,10 +277,12 @@ class Sequential:
         return loops.predict(self, x, batch_size, verbose, steps, callbacks)
 
     def __call__(self, x: Any, training: bool = False) -> np.ndarray:
-        """Outputs for ``x``; ``training=True`` applies dropout and batch statistics (and, as in Keras,
-        updates batch-norm moving statistics)."""
-        step = self.optimizer.iterations if self.optimizer is not None else 0
-        return loops.predict(self, x, max(1, len(x)), 0, training=training, step=step)
+        """Outputs for ``x``; ``training=True`` applies dropout (fresh masks each call) and batch statistics,
+        and, as in Keras, updates batch-norm moving statistics."""
+        if not training:
+            return loops.predict(self, x, INFERENCE_BATCH, 0)
+        self._calls += 1
+        return loops.predict(self, x, max(1, len(x)), 0, training=True, step=-self._calls)
 
     def train_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None, class_weight: Any = None,
                        return_dict: bool = False):
@@ -263,7 +295,7 @@ class Sequential:
 
     def predict_on_batch(self, x: Any) -> np.ndarray:
         """Outputs for one batch."""
-        return loops.predict(self, x, max(1, len(x)), 0)
+        return loops.predict(self, x, INFERENCE_BATCH, 0)
 
     def summary(self, line_length: int | None = None, positions: list[float] | None = None,
                 print_fn: Any = None, **kwargs: Any) -> None:

@@ -42,13 +42,6 @@ class Inputs:
         """Number of samples."""
         return len(self.ptr) - 1 if self.sparse else self.x.shape[0]
 
-    def take(self, rows: slice) -> Inputs:
-        """The samples ``rows`` (a contiguous slice)."""
-        if not self.sparse:
-            return Inputs(self.x[rows])
-        start, stop, _ = rows.indices(self.n)
-        lo, hi = self.ptr[start], self.ptr[stop]
-        return Inputs(self.x, self.ptr[start:stop + 1] - lo, self.idx[lo:hi], self.val[lo:hi], self.batch_nnz)
 
 
 class Trainer:
@@ -75,6 +68,7 @@ class Trainer:
         self.optimizer = optimizer
         self._fuse_loss()
         self._metric_tables()
+        self.chunk = 1  # batches per compiled call, tuned by the fit loop
         self.mb = 0
         self.ky = 0
         self.nnz = 0
@@ -147,6 +141,11 @@ class Trainer:
     def output_width(self) -> int:
         """Values per sample in the model's output."""
         return int(self.slots[self.pred_slot, 1] * self.slots[self.pred_slot, 2])
+
+    def refresh_optimizer(self) -> None:
+        """Re-read the optimizer's hyperparameters (its state is kept)."""
+        if self.optimizer is not None:
+            self.optimizer.build(self.arena.n_trainable, self.arena.params.dtype, self.arena.segments)
 
     def reset_metrics(self) -> None:
         """Zero the running loss and metric sums."""

@@ -34,9 +34,9 @@ from typing import Any
 import h5py
 import numpy as np
 
+from .._registry import to_snake_case
 from ..layers.base import Layer, Variable
 from ..optimizers import schedules
-from .serialization import to_snake_case
 
 SLOT_CALLS = (("momentum", "velocity"), ("momentum", "norm"), ("accumulated_grad", "accumulated_delta_var"))
 LEGACY_LAYERS_GROUP = "_layer_checkpoint_dependencies"  # tf.keras 2.13-2.15 .keras files

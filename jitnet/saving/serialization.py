@@ -19,7 +19,6 @@ any other value is refused with a ``ValueError`` naming the layer.
 
 from __future__ import annotations
 
-import re
 import warnings
 from typing import Any
 
@@ -55,13 +54,6 @@ class ConfigError(ValueError):
 # ---------------------------------------------------------------------------
 # Small helpers
 # ---------------------------------------------------------------------------
-def to_snake_case(name: str) -> str:
-    """Keras's ``naming.to_snake_case``: ``BatchNormalization`` -> ``batch_normalization``, ``PReLU`` -> ``p_re_lu``."""
-    name = re.sub(r"\W+", "", name)
-    name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
-    return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
-
-
 def keras_object(module: str, class_name: str, config: Any) -> dict:
     """``{"module", "class_name", "config", "registered_name"}`` as Keras writes built-in objects."""
     return {"module": module, "class_name": class_name, "config": config, "registered_name": None}

@@ -80,3 +80,11 @@ def test_weight_regularizers_add_their_gradient(float64, reg):
     w = trainer.arena.params
     sl = slice(0, 6) if reg == "kernel_regularizer" else slice(6, 9)
     np.testing.assert_allclose(g[sl] - g0[sl], 0.1 * np.sign(w[sl]) + 0.4 * w[sl], rtol=1e-12)
+
+
+def test_gelu_tanh_approximation(float64):
+    approx = keras.activations.gelu.with_params(approximate=True)
+    check_layers([keras.layers.Dense(4, activation=approx)], (3,))
+    x = np.linspace(-3, 3, 7)
+    expected = 0.5 * x * (1 + np.tanh(np.sqrt(2 / np.pi) * (x + 0.044715 * x ** 3)))
+    np.testing.assert_allclose(keras.activations.gelu(x, approximate=True), expected, rtol=1e-12)

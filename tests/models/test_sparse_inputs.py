@@ -44,15 +44,3 @@ def test_sparse_path_is_taken_and_matches_dense():
         assert values == pytest.approx(dense[1].history[key])
     np.testing.assert_allclose(sparse[2], dense[2], rtol=1e-9, atol=1e-12)
     assert sparse[3] == pytest.approx(dense[3])
-
-
-def test_csr_inputs_take_slices():
-    x, _ = multi_hot_data(n=10)
-    model = keras.Sequential([keras.Input(shape=(300,)), keras.layers.Dense(2)])
-    inputs = model.trainer(None).inputs(x, 4)
-    part = inputs.take(slice(3, 7))
-    assert part.n == 4
-    dense = np.zeros((4, 300), x.dtype)
-    for i in range(4):
-        dense[i, part.idx[part.ptr[i]:part.ptr[i + 1]]] = part.val[part.ptr[i]:part.ptr[i + 1]]
-    np.testing.assert_array_equal(dense, x[3:7])
