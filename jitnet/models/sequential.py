@@ -63,6 +63,8 @@ class Sequential:
     def add(self, layer: Layer) -> None:
         """Append a layer (an ``Input`` sets the input shape)."""
         if isinstance(layer, Sequential):
+            if not self._layers and self._input_shape is None:
+                self._input_shape = layer.input_shape
             for inner in layer.layers:
                 self.add(inner)
             return
