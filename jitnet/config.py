@@ -1,7 +1,7 @@
 """Global settings: float type, thread count and the random seed.
 
-``set_num_threads`` sets Numba's thread pool and every BLAS pool together, so
-the two never compete for the same cores.
+``set_num_threads`` sets Numba's thread pool and the OpenBLAS pools of numpy
+and scipy together, so the two never compete for the same cores.
 """
 
 from __future__ import annotations

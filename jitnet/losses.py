@@ -53,6 +53,9 @@ class Loss:
         pred2 = np.ascontiguousarray(pred.reshape(-1, pred.shape[-1] if pred.ndim > 1 else 1))
         true = np.asarray(y_true, dtype=np.float64)
         true2 = np.ascontiguousarray(true.reshape(pred2.shape[0], -1))
+        if self.sparse and (true2.min() < 0 or true2.max() >= pred2.shape[1]):
+            raise ValueError(f"Argument `y_true` must hold class ids in [0, {pred2.shape[1]}). "
+                             f"Received ids in [{true2.min():g}, {true2.max():g}]")
         out = np.empty(pred2.shape[0])
         kl.loss_per_sample(self.kernel_code, pred2, true2, self.hyper(), out)
         return out.reshape(shape)

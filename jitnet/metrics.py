@@ -73,6 +73,16 @@ class BinaryAccuracy(Metric):
         return {"name": self.name, "threshold": self.threshold}
 
 
+class Accuracy(Metric):
+    """Share of outputs equal to their target (``keras.metrics.Accuracy``); the string ``'accuracy'`` in
+    ``compile`` picks binary, categorical or sparse accuracy instead, as in Keras."""
+
+    code = km.ACCURACY
+
+    def __init__(self, name: str = "accuracy", dtype: Any = None) -> None:
+        super().__init__(name)
+
+
 class CategoricalAccuracy(Metric):
     """Share of samples with ``argmax(y_pred) == argmax(y_true)``."""
 
@@ -150,7 +160,7 @@ SquaredHinge = _loss_metric(losses.SquaredHinge)
 CategoricalHinge = _loss_metric(losses.CategoricalHinge)
 
 METRICS = Registry("metric", base=Metric)
-for _cls in (BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy, TopKCategoricalAccuracy,
+for _cls in (Accuracy, BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy, TopKCategoricalAccuracy,
              SparseTopKCategoricalAccuracy, MeanSquaredError, MeanAbsoluteError, MeanAbsolutePercentageError,
              MeanSquaredLogarithmicError, BinaryCrossentropy, CategoricalCrossentropy,
              SparseCategoricalCrossentropy, KLDivergence, Poisson, LogCoshError, Hinge, SquaredHinge,

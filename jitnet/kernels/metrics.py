@@ -10,7 +10,7 @@ from ._jit import kernel
 from .losses import loss_per_sample
 
 BINARY_ACCURACY, CATEGORICAL_ACCURACY, SPARSE_CATEGORICAL_ACCURACY = 0, 1, 2
-TOP_K, SPARSE_TOP_K, LOSS = 3, 4, 5
+TOP_K, SPARSE_TOP_K, LOSS, ACCURACY = 3, 4, 5, 6
 
 
 @kernel
@@ -57,10 +57,10 @@ def metric_update(code, pred, y, param, loss_code, hyper, scratch, acc):
     k = pred.shape[1]
     s = 0.0
     for i in range(n):
-        if code == BINARY_ACCURACY:
+        if code == BINARY_ACCURACY or code == ACCURACY:
             hits = 0.0
             for j in range(k):
-                p = 1.0 if pred[i, j] > param else 0.0
+                p = (1.0 if pred[i, j] > param else 0.0) if code == BINARY_ACCURACY else pred[i, j]
                 hits += 1.0 if p == y[i, j] else 0.0
             s += hits / k
         elif code == CATEGORICAL_ACCURACY:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from ..kernels import program as kp
 from .base import Layer, ProgramBuilder, resolve
 
@@ -23,6 +25,8 @@ def _check_axis(layer: Layer, axis: Any, input_shape: tuple[int, ...]) -> None:
 
 
 def _positive(name: str, value: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"Argument `{name}` must be a positive number. Received: {name}={value!r}")
     value = float(value)
     if not value > 0:
         raise ValueError(f"Argument `{name}` must be positive. Received: {name}={value}")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from .. import random
 from ..kernels import dropout as kd
 from ..kernels import program as kp
@@ -16,6 +18,8 @@ class _Noise(Layer):
 
     def __init__(self, value: float, seed: int | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+            raise TypeError(f"Argument `{self.argument}` must be a number. Received: {self.argument}={value!r}")
         value = float(value)
         upper = 1.0 if self.argument == "rate" else float("inf")
         if not 0.0 <= value < upper:
