@@ -1,12 +1,15 @@
 """Models: ``keras.models`` names."""
 
+from typing import Any
+
 from .sequential import Sequential
 
 Model = Sequential
 
 
 
-def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
+def load_model(filepath: Any, custom_objects: dict | None = None, compile: bool = True,
+               safe_mode: bool = True) -> Sequential:
     """Load a ``.keras`` file written by jitnet or Keras 3 (see ``jitnet.saving.load_model``)."""
     from ..saving import load_model as load
 

@@ -56,7 +56,8 @@ def _split(x, y, sw, validation_split: float):
     return (x[:cut], y[:cut], sw[:cut]), (x[cut:], y[cut:], sw[cut:])
 
 
-def prepare(model, x, y, sample_weight=None, class_weight=None):
+def prepare(model: Any, x: Any, y: Any, sample_weight: Any = None,
+            class_weight: dict | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Check and convert ``x``, ``y`` and weights for the compiled model (building it from ``x`` if needed).
 
     Every check on ``x`` runs before the model is built, so bad data leaves an unbuilt model unbuilt.
@@ -74,7 +75,7 @@ def prepare(model, x, y, sample_weight=None, class_weight=None):
     return xs, ys, sw
 
 
-def inputs(model, x) -> np.ndarray:
+def inputs(model: Any, x: Any) -> np.ndarray:
     """``x`` checked and flattened per sample; builds the model from its shape if needed."""
     xs = data.inputs(x, model.input_shape, "x")
     if not model.built:
@@ -82,9 +83,11 @@ def inputs(model, x) -> np.ndarray:
     return xs
 
 
-def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None, validation_split=0.0,
-        validation_data=None, shuffle=True, class_weight=None, sample_weight=None, initial_epoch=0,
-        steps_per_epoch=None, validation_steps=None, validation_batch_size=None, validation_freq=1):
+def fit(model: Any, x: Any = None, y: Any = None, batch_size: int | None = None, epochs: int = 1,
+        verbose: Any = "auto", callbacks: Any = None, validation_split: float = 0.0, validation_data: Any = None,
+        shuffle: bool = True, class_weight: dict | None = None, sample_weight: Any = None, initial_epoch: int = 0,
+        steps_per_epoch: int | None = None, validation_steps: int | None = None,
+        validation_batch_size: int | None = None, validation_freq: int = 1) -> Any:
     """See ``Sequential.fit``."""
     batch_size = data.positive_int("batch_size", 32 if batch_size is None else batch_size)
     epochs = data.positive_int("epochs", epochs)
@@ -192,8 +195,9 @@ def _evaluate(trainer, inputs, ys, sw, batch_size: int, cbs: CallbackList | None
     return dict(sorted(trainer.logs().items()))
 
 
-def evaluate(model, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None, callbacks=None,
-             return_dict=False):
+def evaluate(model: Any, x: Any = None, y: Any = None, batch_size: int | None = None, verbose: Any = "auto",
+             sample_weight: Any = None, steps: int | None = None, callbacks: Any = None,
+             return_dict: bool = False) -> Any:
     """See ``Sequential.evaluate``."""
     batch_size = data.positive_int("batch_size", 32 if batch_size is None else batch_size)
     steps = data.positive_int("steps", steps, allow_none=True)
@@ -209,7 +213,8 @@ def evaluate(model, x=None, y=None, batch_size=None, verbose="auto", sample_weig
     return ordered[0] if len(ordered) == 1 else ordered
 
 
-def predict(model, x, batch_size=None, verbose="auto", steps=None, callbacks=None, training: bool = False,
+def predict(model: Any, x: Any, batch_size: int | None = None, verbose: Any = "auto", steps: int | None = None,
+            callbacks: Any = None, training: bool = False,
             step: int = 0) -> np.ndarray:
     """See ``Sequential.predict``."""
     batch_size = data.positive_int("batch_size", 32 if batch_size is None else batch_size)
@@ -240,7 +245,8 @@ def predict(model, x, batch_size=None, verbose="auto", steps=None, callbacks=Non
     return out.reshape((n, *model.output_shape))
 
 
-def train_on_batch(model, x, y, sample_weight=None, class_weight=None, return_dict=False) -> Any:
+def train_on_batch(model: Any, x: Any, y: Any, sample_weight: Any = None, class_weight: dict | None = None,
+                   return_dict: bool = False) -> Any:
     """See ``Sequential.train_on_batch``."""
     xs, ys, sw = prepare(model, x, y, sample_weight, class_weight)
     trainer = model.trainer(ys)
@@ -255,7 +261,7 @@ def train_on_batch(model, x, y, sample_weight=None, class_weight=None, return_di
     return _result(trainer, return_dict)
 
 
-def test_on_batch(model, x, y, sample_weight=None, return_dict=False) -> Any:
+def test_on_batch(model: Any, x: Any, y: Any, sample_weight: Any = None, return_dict: bool = False) -> Any:
     """See ``Sequential.test_on_batch``."""
     xs, ys, sw = prepare(model, x, y, sample_weight)
     trainer = model.trainer(ys)

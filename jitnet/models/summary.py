@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import unicodedata
 from collections.abc import Callable
+from typing import Any
 
 _TOP = ("┏", "━", "┳", "┓")
 _HEAD_SEP = ("┡", "━", "╇", "┩")
@@ -100,7 +101,7 @@ def render(name: str, rows: list[tuple[str, str, str]], totals: list[tuple[str, 
     return "\n".join(lines)
 
 
-def print_summary(model, line_length: int | None = None, positions: list[float] | None = None,
+def print_summary(model: Any, line_length: int | None = None, positions: list[float] | None = None,
                   print_fn: Callable[[str], None] | None = None) -> None:
     """Print ``model``'s summary with ``print_fn`` (default ``print``)."""
     rows = []
