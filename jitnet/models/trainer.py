@@ -122,16 +122,18 @@ class Trainer:
     def reserve(self, batch_size: int, ky: int = 1, nnz: int = 0) -> None:
         """Make the buffers hold batches of ``batch_size`` samples, ``ky`` target columns, ``nnz`` CSR values."""
         dtype = self.arena.params.dtype
-        if batch_size > self.mb or ky != self.ky:
-            self.mb = max(batch_size, self.mb)
-            self.ky = ky
+        if batch_size > self.mb:
+            self.mb = batch_size
+            rows = int(self.slots[self.pred_slot, 1])  # output rows per sample: loss terms are per row
             self.ws = np.zeros(self.mb * self.size, dtype)
             self.dws = np.zeros(self.mb * self.size, dtype)
-            self.ybuf = np.zeros((self.mb, ky), dtype)
-            rows = int(self.slots[self.pred_slot, 1])  # output rows per sample: loss terms are per row
             self.swbuf = np.zeros(self.mb * rows, dtype)
             self.scratch = np.zeros(self.mb * rows, np.float64)
             self.bptr = np.zeros(self.mb + 1, np.int64)
+            self.ky = 0
+        if ky != self.ky:
+            self.ky = ky
+            self.ybuf = np.zeros((self.mb, ky), dtype)
         if nnz > self.nnz or not hasattr(self, "bval"):
             self.nnz = max(nnz, self.nnz)
             self.bidx = np.zeros(max(self.nnz, 1), np.int64)
