@@ -33,6 +33,7 @@ from .metrics import metric_update
 from .normalization import batchnorm_backward, batchnorm_forward, layernorm_backward, layernorm_forward
 from .optimizers import optimizer_step
 from .regularizers import add_penalty_grad, apply_constraint, penalty, prelu_backward, prelu_forward
+from .views import view2d
 
 # op kinds
 DENSE, ACTIVATION, NOISE, BATCHNORM, LAYERNORM, PRELU = 0, 1, 2, 3, 4, 5
@@ -50,22 +51,18 @@ N_FLOAT = 17
 @kernel
 def slot_view(ws, mb, slots, s, nb):
     """Buffer ``s`` for ``nb`` samples as a (nb * rows, features) view."""
-    start = mb * slots[s, 0]
-    rows = nb * slots[s, 1]
-    return ws[start:start + rows * slots[s, 2]].reshape(rows, slots[s, 2])
+    return view2d(ws, mb * slots[s, 0], nb * slots[s, 1], slots[s, 2])
 
 
 @kernel
 def sample_view(ws, mb, slots, s, nb):
     """Buffer ``s`` for ``nb`` samples as a (nb, rows * features) view."""
-    start = mb * slots[s, 0]
-    per = slots[s, 1] * slots[s, 2]
-    return ws[start:start + nb * per].reshape(nb, per)
+    return view2d(ws, mb * slots[s, 0], nb, slots[s, 1] * slots[s, 2])
 
 
 @kernel
 def _matrix(arena, offset, rows, cols):
-    return arena[offset:offset + rows * cols].reshape(rows, cols)
+    return view2d(arena, offset, rows, cols)
 
 
 @kernel
@@ -125,7 +122,7 @@ def penalties(ops, fp, slots, ws, mb, nb, params):
             total += penalty(params[ops[o, B]:ops[o, B] + n], fp[o, L1_B], fp[o, L2_B])
         if fp[o, L1_ACT] != 0.0 or fp[o, L2_ACT] != 0.0:  # per sample, as Keras 3
             y = sample_view(ws, mb, slots, ops[o, OUT], nb)
-            total += penalty(y.ravel(), fp[o, L1_ACT], fp[o, L2_ACT]) / nb
+            total += penalty(view2d(ws, mb * slots[ops[o, OUT], 0], 1, y.size)[0], fp[o, L1_ACT], fp[o, L2_ACT]) / nb
     return total
 
 
@@ -148,7 +145,9 @@ def backward(ops, fp, slots, ws, dws, mb, nb, params, grads, state, step, first,
         cols = x.shape[1]
         fused = skip_act and o == first
         if (fp[o, L1_ACT] != 0.0 or fp[o, L2_ACT] != 0.0) and not fused:
-            add_penalty_grad(y.ravel(), dy.ravel(), fp[o, L1_ACT] / nb, fp[o, L2_ACT] / nb)
+            start = mb * slots[ops[o, OUT], 0]
+            add_penalty_grad(view2d(ws, start, 1, y.size)[0], view2d(dws, start, 1, y.size)[0],
+                             fp[o, L1_ACT] / nb, fp[o, L2_ACT] / nb)
         if kind == DENSE:
             units = y.shape[1]
             wo, bo = ops[o, W], ops[o, B]
@@ -246,7 +245,7 @@ def _batch(x, xptr, xidx, xval, y, sw, order, lo, nb, ws, mb, slots, ybuf, swbuf
            rows):
     """Gather a batch: inputs, targets, and each sample weight repeated for the ``rows`` output rows of a sample."""
     _inputs(x, xptr, xidx, xval, order, lo, nb, ws, mb, slots, sparse, bptr, bidx, bval)
-    gather(y, order, lo, nb, ybuf[:nb])
+    gather(y, order, lo, nb, view2d(ybuf, 0, nb, y.shape[1]))
     for i in range(nb):
         w = sw[order[lo + i]]
         for r in range(rows):
@@ -262,7 +261,7 @@ def _loss_and_metrics(ops, fp, slots, ws, dws, mb, nb, params, loss_code, loss_h
     """
     pred = slot_view(ws, mb, slots, pred_slot, nb)
     n = pred.shape[0]  # nb * (output rows per sample): every loss term weighs the same, as in Keras
-    y = ybuf[:nb].reshape(n, ybuf.shape[1] * nb // n)
+    y = view2d(ybuf, 0, n, ybuf.shape[0] // mb * nb // n)
     total = loss_forward_backward(
         loss_code, slot_view(ws, mb, slots, loss_slot, nb), y, swbuf[:n],
         slot_view(dws, mb, slots, loss_slot, nb), loss_hyper, want_grad,

@@ -133,7 +133,7 @@ class Trainer:
             self.ky = 0
         if ky != self.ky:
             self.ky = ky
-            self.ybuf = np.zeros((self.mb, ky), dtype)
+            self.ybuf = np.zeros(self.mb * ky, dtype)  # (mb, ky), flat for the kernels' views
         if nnz > self.nnz or not hasattr(self, "bval"):
             self.nnz = max(nnz, self.nnz)
             self.bidx = np.zeros(max(self.nnz, 1), np.int64)

@@ -1,0 +1,37 @@
+"""Unchecked array views, for the buffers whose layout the program computes.
+
+``view2d(a, start, rows, cols)`` is ``a[start:start + rows * cols].reshape(rows,
+cols)`` for a 1-D C-contiguous ``a``, without the bounds and shape checks
+(and their error paths, which cost Numba seconds of compile time): about
+0.5 ns instead of 40 ns per view. Callers guarantee the range lies in ``a``.
+"""
+
+from __future__ import annotations
+
+from numba import types
+from numba.core import cgutils
+from numba.core.imputils import impl_ret_borrowed
+from numba.extending import intrinsic
+from numba.np.arrayobj import make_array, populate_array
+
+
+@intrinsic
+def view2d(typingctx, a, start, rows, cols):
+    """A (rows, cols) C-contiguous view of ``a[start:]``; ``a`` must be 1-D and C-contiguous."""
+    result = types.Array(a.dtype, 2, "C")
+
+    def codegen(context, builder, sig, args):
+        src = make_array(sig.args[0])(context, builder, args[0])
+        out = make_array(result)(context, builder)
+        intp = context.get_value_type(types.intp)
+        itemsize = context.get_constant(types.intp, context.get_abi_sizeof(context.get_data_type(a.dtype)))
+        start_, rows_, cols_ = (context.cast(builder, v, t, types.intp) for v, t in zip(args[1:], sig.args[1:]))
+        populate_array(
+            out, data=builder.gep(src.data, [start_]),
+            shape=cgutils.pack_array(builder, [rows_, cols_], ty=intp),
+            strides=cgutils.pack_array(builder, [builder.mul(cols_, itemsize), itemsize], ty=intp),
+            itemsize=itemsize, meminfo=src.meminfo, parent=src.parent,
+        )
+        return impl_ret_borrowed(context, builder, result, out._getvalue())
+
+    return result(a, start, rows, cols), codegen
