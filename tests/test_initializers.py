@@ -248,3 +248,15 @@ def test_config_round_trip(init):
         init.get_config(), sort_keys=True)
     if getattr(init, "seed", 0) is not None:  # seeded or deterministic: the same values
         np.testing.assert_array_equal(again((6, 6)), init((6, 6)))
+
+
+def test_a_custom_initializer_must_return_the_right_shape():
+    bad_shape = keras.layers.Dense(3, kernel_initializer=lambda shape, dtype=None: np.zeros((2, 2)))
+    with pytest.raises(ValueError, match=r"must return finite values of shape \(4, 3\)"):
+        keras.Sequential([keras.Input(shape=(4,)), bad_shape])
+    returns_none = keras.layers.Dense(3, kernel_initializer=lambda shape, dtype=None: None)
+    with pytest.raises(ValueError, match="finite values"):
+        keras.Sequential([keras.Input(shape=(4,)), returns_none])
+    custom = keras.layers.Dense(3, kernel_initializer=lambda shape, dtype=None: np.full(shape, 0.5))
+    model = keras.Sequential([keras.Input(shape=(4,)), custom])
+    np.testing.assert_array_equal(model.get_weights()[0], np.full((4, 3), 0.5, "float32"))

@@ -44,7 +44,15 @@ class Variable:
         self._trainable = trainable
         self._layer = layer
         self.offset = -1
-        self.value = np.asarray(initializers.get(initializer)(self.shape, config.dtype()))
+        value = initializers.get(initializer)(self.shape, config.dtype())
+        value = np.asarray(value if value is not None else np.nan, dtype=config.dtype())
+        owner = f"{layer.name}/{name}" if layer is not None else name
+        if value.shape != self.shape or not np.all(np.isfinite(value)):
+            raise ValueError(
+                f"The initializer of weight {owner!r} must return finite values of shape {self.shape}. "
+                f"Received: shape={value.shape}"
+            )
+        self.value = value
 
     @property
     def trainable(self) -> bool:
