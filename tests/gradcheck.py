@@ -42,6 +42,20 @@ def analytic(trainer, x, r, training=True, step=3):
     return a.grads.copy(), dx
 
 
+def central_difference(values, objective, h=1e-6):
+    """d objective / d values by central differences, perturbing ``values`` (a writable view) in place."""
+    grad = np.zeros(values.size)
+    for i in range(values.size):
+        old = values[i]
+        values[i] = old + h
+        up = objective()
+        values[i] = old - h
+        down = objective()
+        values[i] = old
+        grad[i] = (up - down) / (2 * h)
+    return grad
+
+
 def numeric(trainer, x, r, h=1e-6, training=True, step=3):
     """Central differences of ``sum(r * y)``."""
     params = trainer.arena.params
@@ -52,26 +66,8 @@ def numeric(trainer, x, r, h=1e-6, training=True, step=3):
         state[:] = saved_state
         return float(np.sum(r * forward(trainer, x, training, step)))
 
-    gp = np.zeros_like(params)
-    for i in range(params.size):
-        old = params[i]
-        params[i] = old + h
-        up = loss()
-        params[i] = old - h
-        down = loss()
-        params[i] = old
-        gp[i] = (up - down) / (2 * h)
-    gx = np.zeros_like(x)
-    flat = gx.reshape(-1)
-    xf = x.reshape(-1)
-    for i in range(xf.size):
-        old = xf[i]
-        xf[i] = old + h
-        up = loss()
-        xf[i] = old - h
-        down = loss()
-        xf[i] = old
-        flat[i] = (up - down) / (2 * h)
+    gp = central_difference(params, loss, h)
+    gx = central_difference(x.reshape(-1), loss, h)
     state[:] = saved_state
     return gp, gx.reshape(x.shape[0], -1)
 
