@@ -29,7 +29,7 @@ class Metric:
         self._acc = np.zeros(2)
 
     def kernel_args(self) -> tuple[int, float, int, np.ndarray]:
-        """``(code, param, loss_code, loss_hyper)`` for ``metric_update``."""
+        """``(code, param, loss_code, loss_hyper)`` for the metric kernels."""
         loss = self.loss
         return self.code, float(self.param), loss.kernel_code if loss else 0, (
             loss.hyper() if loss else np.zeros(3))
@@ -40,7 +40,7 @@ class Metric:
         pred = np.ascontiguousarray(pred.reshape(-1, pred.shape[-1] if pred.ndim > 1 else 1))
         true = np.ascontiguousarray(np.asarray(y_true, dtype=np.float64).reshape(pred.shape[0], -1))
         code, param, loss_code, hyper = self.kernel_args()
-        km.metric_update(code, pred, true, param, loss_code, hyper, np.empty(pred.shape[0]), self._acc)
+        getattr(km, km.NAMES[code])(pred, true, param, loss_code, hyper, np.empty(pred.shape[0]), self._acc)
 
     def result(self) -> float:
         """The mean so far (0.0 before any update)."""

@@ -6,25 +6,22 @@ from __future__ import annotations
 import numpy as np
 
 import jitnet as keras
-from jitnet.kernels import program as kp
+from jitnet.kernels.buffers import sample_grad, sample_value
 from jitnet.models.trainer import Trainer
 
 
 def build(layers, input_shape, batch):
     model = keras.Sequential([keras.Input(shape=input_shape), *layers])
-    trainer = Trainer(model.layers, model.input_shape, model._arena, None, [], None)
-    trainer.ops[:, kp.FLAGS] |= kp.NEED_DX
+    trainer = Trainer(model.layers, model.input_shape, model._arena, None, [], None, input_grad=True)
     trainer.reserve(batch)
     return model, trainer
 
 
 def forward(trainer, x, training=True, step=3):
     nb = x.shape[0]
-    kp.sample_view(trainer.ws, trainer.mb, trainer.slots, 0, nb)[:] = x.reshape(nb, -1)
-    a = trainer.arena
-    kp.forward(trainer.ops, trainer.fp, trainer.slots, trainer.ws, trainer.mb, nb, a.params, a.state, training, step,
-               False, trainer.bptr, trainer.bidx, trainer.bval)
-    return kp.sample_view(trainer.ws, trainer.mb, trainer.slots, trainer.pred_slot, nb).copy()
+    sample_value(trainer.bufs, 0, nb)[:] = x.reshape(nb, -1)
+    trainer.program(False).forward(trainer.P, trainer.bufs, trainer.arena_group, nb, training, step)
+    return sample_value(trainer.bufs, trainer.pred_slot, nb).copy()
 
 
 def analytic(trainer, x, r, training=True, step=3):
@@ -32,13 +29,10 @@ def analytic(trainer, x, r, training=True, step=3):
     nb = x.shape[0]
     forward(trainer, x, training, step)
     a = trainer.arena
-    dws = trainer.dws
-    dws[:] = 0.0
-    kp.sample_view(dws, trainer.mb, trainer.slots, trainer.pred_slot, nb)[:] = r
-    if len(trainer.ops):
-        kp.backward(trainer.ops, trainer.fp, trainer.slots, trainer.ws, dws, trainer.mb, nb, a.params, a.grads,
-                    a.state, step, len(trainer.ops) - 1, False, False, trainer.bptr, trainer.bidx, trainer.bval)
-    dx = kp.sample_view(dws, trainer.mb, trainer.slots, 0, nb).copy()
+    trainer.dws[:] = 0.0
+    sample_grad(trainer.bufs, trainer.pred_slot, nb)[:] = r
+    trainer.program(False).backward(trainer.P, trainer.bufs, trainer.arena_group, nb, step)
+    dx = sample_grad(trainer.bufs, 0, nb).copy()
     return a.grads.copy(), dx
 
 

@@ -7,7 +7,7 @@ import pytest
 
 import jitnet as keras
 from jitnet import regularizers as R
-from jitnet.kernels import program as kp
+from jitnet.kernels import regularizers as kr
 
 L = keras.layers
 
@@ -142,8 +142,9 @@ def test_activity_regularizer_gradient_matches_finite_differences(float64):
 
     def objective():
         y = forward(trainer, x)
-        return float(np.sum(r * y)) + kp.penalties(trainer.ops, trainer.fp, trainer.slots, trainer.ws, trainer.mb,
-                                                   5, a.params)
+        act_i, act_f = trainer.P[7], trainer.P[8]
+        return float(np.sum(r * y)) + sum(kr.activity_penalty(trainer.bufs, s, l1, l2, 5)
+                                          for (s,), (l1, l2) in zip(act_i, act_f))
 
     grads, gx = analytic(trainer, x, r)
     for flat, g in ((a.params[:a.n_trainable], grads[:a.n_trainable]), (x.reshape(-1), gx.reshape(-1))):

@@ -58,33 +58,160 @@ def softplus(z):
 
 
 @kernel
+def relu(z, a, b, c):
+    """``z`` between ``c`` and ``b``; ``b`` above; ``a * (z - c)`` at or below ``c``."""
+    if z >= b:
+        return b
+    if z > c:
+        return z
+    return a * (z - c) if a != 0.0 else 0.0
+
+
+@kernel
+def d_relu(z, y, a, b, c):
+    if z >= b:
+        return 0.0
+    if z > c:
+        return 1.0
+    return a
+
+
+@kernel
+def elu(z, a, b, c):
+    return z if z > 0 else a * math.expm1(z)
+
+
+@kernel
+def d_elu(z, y, a, b, c):
+    return 1.0 if z > 0 else y + a
+
+
+@kernel
+def selu(z, a, b, c):
+    return SELU_SCALE * (z if z > 0 else SELU_ALPHA * math.expm1(z))
+
+
+@kernel
+def d_selu(z, y, a, b, c):
+    return SELU_SCALE if z > 0 else y + SELU_SCALE * SELU_ALPHA
+
+
+@kernel
+def gelu(z, a, b, c):
+    if a != 0.0:
+        return 0.5 * z * (1.0 + math.tanh(_GELU_C * (z + 0.044715 * z * z * z)))
+    return 0.5 * z * (1.0 + math.erf(z / _SQRT_2))
+
+
+@kernel
+def d_gelu(z, y, a, b, c):
+    if a != 0.0:
+        t = math.tanh(_GELU_C * (z + 0.044715 * z * z * z))
+        return 0.5 * (1.0 + t) + 0.5 * z * (1.0 - t * t) * _GELU_C * (1.0 + 3 * 0.044715 * z * z)
+    return 0.5 * (1.0 + math.erf(z / _SQRT_2)) + z * _INV_SQRT_2PI * math.exp(-0.5 * z * z)
+
+
+@kernel
+def logistic(z, a, b, c):
+    return sigmoid(z)
+
+
+@kernel
+def d_logistic(z, y, a, b, c):
+    return y * (1.0 - y)
+
+
+@kernel
+def hard_sigmoid(z, a, b, c):
+    return min(max(z / 6.0 + 0.5, 0.0), 1.0)
+
+
+@kernel
+def d_hard_sigmoid(z, y, a, b, c):
+    return 1.0 / 6.0 if -3.0 < z < 3.0 else 0.0
+
+
+@kernel
+def tanh(z, a, b, c):
+    return math.tanh(z)
+
+
+@kernel
+def d_tanh(z, y, a, b, c):
+    return 1.0 - y * y
+
+
+@kernel
+def soft_plus(z, a, b, c):
+    return softplus(z)
+
+
+@kernel
+def d_soft_plus(z, y, a, b, c):
+    return sigmoid(z)
+
+
+@kernel
+def softsign(z, a, b, c):
+    return z / (1.0 + abs(z))
+
+
+@kernel
+def d_softsign(z, y, a, b, c):
+    d = 1.0 + abs(z)
+    return 1.0 / (d * d)
+
+
+@kernel
+def swish(z, a, b, c):
+    return z * sigmoid(z)
+
+
+@kernel
+def d_swish(z, y, a, b, c):
+    s = sigmoid(z)
+    return s + z * s * (1.0 - s)
+
+
+@kernel
+def exponential(z, a, b, c):
+    return math.exp(z)
+
+
+@kernel
+def d_exponential(z, y, a, b, c):
+    return y
+
+
+# The scalar pair ``NAME`` and ``d_NAME`` of each elementwise code: programs
+# call them by name, so a model compiles only the activations it uses.
+SCALAR = {RELU: "relu", ELU: "elu", SELU: "selu", GELU: "gelu", SIGMOID: "logistic",
+          HARD_SIGMOID: "hard_sigmoid", TANH: "tanh", SOFTPLUS: "soft_plus", SOFTSIGN: "softsign",
+          SWISH: "swish", EXPONENTIAL: "exponential"}
+
+
+@kernel
 def _scalar_forward(code, z, a, b, c):
     if code == RELU:
-        if z >= b:
-            return b
-        if z > c:
-            return z
-        return a * (z - c) if a != 0.0 else 0.0
+        return relu(z, a, b, c)
     if code == ELU:
-        return z if z > 0 else a * math.expm1(z)
+        return elu(z, a, b, c)
     if code == SELU:
-        return SELU_SCALE * (z if z > 0 else SELU_ALPHA * math.expm1(z))
+        return selu(z, a, b, c)
     if code == GELU:
-        if a != 0.0:
-            return 0.5 * z * (1.0 + math.tanh(_GELU_C * (z + 0.044715 * z * z * z)))
-        return 0.5 * z * (1.0 + math.erf(z / _SQRT_2))
+        return gelu(z, a, b, c)
     if code == SIGMOID:
         return sigmoid(z)
     if code == HARD_SIGMOID:
-        return min(max(z / 6.0 + 0.5, 0.0), 1.0)
+        return hard_sigmoid(z, a, b, c)
     if code == TANH:
         return math.tanh(z)
     if code == SOFTPLUS:
         return softplus(z)
     if code == SOFTSIGN:
-        return z / (1.0 + abs(z))
+        return softsign(z, a, b, c)
     if code == SWISH:
-        return z * sigmoid(z)
+        return swish(z, a, b, c)
     if code == EXPONENTIAL:
         return math.exp(z)
     return z
@@ -93,34 +220,25 @@ def _scalar_forward(code, z, a, b, c):
 @kernel
 def _scalar_derivative(code, z, y, a, b, c):
     if code == RELU:
-        if z >= b:
-            return 0.0
-        if z > c:
-            return 1.0
-        return a
+        return d_relu(z, y, a, b, c)
     if code == ELU:
-        return 1.0 if z > 0 else y + a
+        return d_elu(z, y, a, b, c)
     if code == SELU:
-        return SELU_SCALE if z > 0 else y + SELU_SCALE * SELU_ALPHA
+        return d_selu(z, y, a, b, c)
     if code == GELU:
-        if a != 0.0:
-            t = math.tanh(_GELU_C * (z + 0.044715 * z * z * z))
-            return 0.5 * (1.0 + t) + 0.5 * z * (1.0 - t * t) * _GELU_C * (1.0 + 3 * 0.044715 * z * z)
-        return 0.5 * (1.0 + math.erf(z / _SQRT_2)) + z * _INV_SQRT_2PI * math.exp(-0.5 * z * z)
+        return d_gelu(z, y, a, b, c)
     if code == SIGMOID:
-        return y * (1.0 - y)
+        return d_logistic(z, y, a, b, c)
     if code == HARD_SIGMOID:
-        return 1.0 / 6.0 if -3.0 < z < 3.0 else 0.0
+        return d_hard_sigmoid(z, y, a, b, c)
     if code == TANH:
-        return 1.0 - y * y
+        return d_tanh(z, y, a, b, c)
     if code == SOFTPLUS:
         return sigmoid(z)
     if code == SOFTSIGN:
-        d = 1.0 + abs(z)
-        return 1.0 / (d * d)
+        return d_softsign(z, y, a, b, c)
     if code == SWISH:
-        s = sigmoid(z)
-        return s + z * s * (1.0 - s)
+        return d_swish(z, y, a, b, c)
     if code == EXPONENTIAL:
         return y
     return 1.0
@@ -147,26 +265,56 @@ def softmax_rows(z, y):
 
 
 @kernel
+def softmax_backward(y, dy, dz):
+    """``dz = y * (dy - sum(dy * y))`` per row; ``dz`` may alias ``dy``."""
+    for i in range(y.shape[0]):
+        s = 0.0
+        for j in range(y.shape[1]):
+            s += dy[i, j] * y[i, j]
+        for j in range(y.shape[1]):
+            dz[i, j] = y[i, j] * (dy[i, j] - s)
+
+
+@kernel
+def relu_rows(z, y):
+    """``y = max(z, 0)``, the default ReLU, in a loop LLVM vectorises."""
+    for i in range(z.shape[0]):
+        for j in range(z.shape[1]):
+            y[i, j] = max(z[i, j], 0.0)
+
+
+@kernel
+def relu_rows_backward(z, dy, dz):
+    """``dz = dy`` where ``z > 0``, else 0."""
+    for i in range(z.shape[0]):
+        for j in range(z.shape[1]):
+            dz[i, j] = dy[i, j] if z[i, j] > 0.0 else 0.0
+
+
+def is_plain_relu(code: int, a: float, b: float, c: float) -> bool:
+    """True for ``max(z, 0)``: no slope, no ceiling, no threshold."""
+    return code == RELU and a == 0.0 and c == 0.0 and b == math.inf
+
+
+@kernel
 def activation_forward(code, z, y, a, b, c):
     """``y = f(z)`` elementwise (softmax: per row).
 
     ``z``, ``y``: (rows, features), same dtype; ``y`` is written and may
     alias ``z``. ``a``, ``b``, ``c``: the parameters in the module table.
+    Programs call the named kernels directly; this dispatch serves NumPy
+    callers (``keras.activations.relu(x)``).
     """
     if code == LINEAR:
         y[:] = z
-        return
-    if code == SOFTMAX:
+    elif code == SOFTMAX:
         softmax_rows(z, y)
-        return
-    if code == RELU and a == 0.0 and c == 0.0 and b == math.inf:
+    elif code == RELU and a == 0.0 and c == 0.0 and b == math.inf:
+        relu_rows(z, y)
+    else:
         for i in range(z.shape[0]):
             for j in range(z.shape[1]):
-                y[i, j] = max(z[i, j], 0.0)
-        return
-    for i in range(z.shape[0]):
-        for j in range(z.shape[1]):
-            y[i, j] = _scalar_forward(code, z[i, j], a, b, c)
+                y[i, j] = _scalar_forward(code, z[i, j], a, b, c)
 
 
 @kernel
@@ -177,38 +325,11 @@ def activation_backward(code, z, y, dy, dz, a, b, c):
     """
     if code == LINEAR:
         dz[:] = dy
-        return
-    if code == SOFTMAX:
-        for i in range(z.shape[0]):
-            s = 0.0
-            for j in range(z.shape[1]):
-                s += dy[i, j] * y[i, j]
-            for j in range(z.shape[1]):
-                dz[i, j] = y[i, j] * (dy[i, j] - s)
-        return
-    if code == RELU and a == 0.0 and c == 0.0 and b == math.inf:
+    elif code == SOFTMAX:
+        softmax_backward(y, dy, dz)
+    elif code == RELU and a == 0.0 and c == 0.0 and b == math.inf:
+        relu_rows_backward(z, dy, dz)
+    else:
         for i in range(z.shape[0]):
             for j in range(z.shape[1]):
-                dz[i, j] = dy[i, j] if z[i, j] > 0.0 else 0.0
-        return
-    for i in range(z.shape[0]):
-        for j in range(z.shape[1]):
-            dz[i, j] = dy[i, j] * _scalar_derivative(code, z[i, j], y[i, j], a, b, c)
-
-
-@kernel
-def bias_activation_forward(z, bias, use_bias, code, y, a, b, c):
-    """Dense epilogue: ``z += bias`` (if ``use_bias``) then ``y = f(z)``.
-
-    ``z``, ``y``: (rows, units), ``bias``: (units,). ``z`` keeps the
-    pre-activation for the backward pass; ``y`` may alias ``z`` only for
-    LINEAR.
-    """
-    rows, units = z.shape
-    if use_bias:
-        for i in range(rows):
-            for j in range(units):
-                z[i, j] += bias[j]
-    if code != LINEAR:  # a linear layer's y is z itself: nothing to copy
-        activation_forward(code, z, y, a, b, c)
-
+                dz[i, j] = dy[i, j] * _scalar_derivative(code, z[i, j], y[i, j], a, b, c)

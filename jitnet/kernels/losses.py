@@ -111,78 +111,105 @@ def _bce_logits(p, t):
 
 
 @kernel
-def _row_loss(code, pred, y, i, hyper, dpred, scale, want_grad, binary_hinge):
-    """Loss of sample ``i``; writes ``scale * dL/dpred[i]`` when ``want_grad``."""
+def _elementwise_row(code, pred, y, i, hyper, dpred, scale, want_grad, binary_hinge):
+    """Mean of one term per output: the regression, hinge, Poisson and binary losses."""
     eps, ls, delta = hyper[0], hyper[1], hyper[2]
     k = pred.shape[1]
-    if _is_elementwise(code):
-        total = 0.0
-        for j in range(k):
-            t = _target(code, y, i, j, k, ls, binary_hinge)
-            v, g = _elementwise(code, pred[i, j], t, eps, delta, k, scale)
-            total += v
-            if want_grad:
-                dpred[i, j] = g
-        return total
-    if code == KLD:
-        total = 0.0
-        for j in range(k):
-            t = min(max(y[i, j], eps), 1.0)
-            p = min(max(pred[i, j], eps), 1.0)
-            total += t * math.log(t / p)
-            if want_grad:
-                dpred[i, j] = -scale * t / p if eps < pred[i, j] < 1.0 else 0.0
-        return total
-    if code == CATEGORICAL_HINGE:
-        pos = 0.0
-        neg = -math.inf
-        arg = 0
-        for j in range(k):
-            pos += y[i, j] * pred[i, j]
-            v = (1.0 - y[i, j]) * pred[i, j]
-            if v > neg:
-                neg = v
-                arg = j
-        m = neg - pos + 1.0
+    total = 0.0
+    for j in range(k):
+        t = _target(code, y, i, j, k, ls, binary_hinge)
+        v, g = _elementwise(code, pred[i, j], t, eps, delta, k, scale)
+        total += v
         if want_grad:
-            for j in range(k):
-                g = 0.0
-                if m > 0:
-                    g = -y[i, j] + ((1.0 - y[i, j]) if j == arg else 0.0)
-                dpred[i, j] = scale * g
-        return max(m, 0.0)
-    sparse = code == SCCE or code == SCCE_LOGITS
-    label = int(y[i, 0]) if sparse else -1
-    if code == CCE_LOGITS or code == SCCE_LOGITS:
-        m = pred[i, 0]
-        for j in range(1, k):
-            m = max(m, pred[i, j])
-        s = 0.0
-        for j in range(k):
-            e = math.exp(pred[i, j] - m)
-            s += e
-            if want_grad:
-                dpred[i, j] = e  # kept for the gradient: one exp per output
-        lse = m + math.log(s)
-        total = 0.0
-        ysum = 0.0
-        for j in range(k):
-            t = (1.0 if j == label else 0.0) if sparse else _target(code, y, i, j, k, ls, False)
-            total += t * (lse - pred[i, j])
-            ysum += t
+            dpred[i, j] = g
+    return total
+
+
+@kernel
+def _kld_row(code, pred, y, i, hyper, dpred, scale, want_grad, binary_hinge):
+    eps = hyper[0]
+    total = 0.0
+    for j in range(pred.shape[1]):
+        t = min(max(y[i, j], eps), 1.0)
+        p = min(max(pred[i, j], eps), 1.0)
+        total += t * math.log(t / p)
         if want_grad:
-            for j in range(k):
-                t = (1.0 if j == label else 0.0) if sparse else _target(code, y, i, j, k, ls, False)
-                dpred[i, j] = scale * (dpred[i, j] / s * ysum - t)
-        return total
-    # CCE / SCCE on probabilities: normalise, clip, -sum(t * log q)
+            dpred[i, j] = -scale * t / p if eps < pred[i, j] < 1.0 else 0.0
+    return total
+
+
+@kernel
+def _categorical_hinge_row(code, pred, y, i, hyper, dpred, scale, want_grad, binary_hinge):
+    k = pred.shape[1]
+    pos = 0.0
+    neg = -math.inf
+    arg = 0
+    for j in range(k):
+        pos += y[i, j] * pred[i, j]
+        v = (1.0 - y[i, j]) * pred[i, j]
+        if v > neg:
+            neg = v
+            arg = j
+    m = neg - pos + 1.0
+    if want_grad:
+        for j in range(k):
+            g = 0.0
+            if m > 0:
+                g = -y[i, j] + ((1.0 - y[i, j]) if j == arg else 0.0)
+            dpred[i, j] = scale * g
+    return max(m, 0.0)
+
+
+@kernel
+def _class_target(code, y, i, j, k, ls, label):
+    """One-hot target of a sparse label, or the smoothed dense one."""
+    if code == SCCE or code == SCCE_LOGITS:
+        return 1.0 if j == label else 0.0
+    return _target(code, y, i, j, k, ls, False)
+
+
+@kernel
+def _crossentropy_logits_row(code, pred, y, i, hyper, dpred, scale, want_grad, binary_hinge):
+    """Softmax crossentropy from logits, with one exp per output."""
+    ls = hyper[1]
+    k = pred.shape[1]
+    label = int(y[i, 0]) if code == SCCE_LOGITS else -1
+    m = pred[i, 0]
+    for j in range(1, k):
+        m = max(m, pred[i, j])
+    s = 0.0
+    for j in range(k):
+        e = math.exp(pred[i, j] - m)
+        s += e
+        if want_grad:
+            dpred[i, j] = e  # kept for the gradient
+    lse = m + math.log(s)
+    total = 0.0
+    ysum = 0.0
+    for j in range(k):
+        t = _class_target(code, y, i, j, k, ls, label)
+        total += t * (lse - pred[i, j])
+        ysum += t
+    if want_grad:
+        # d/dz of sum_j t_j (lse - z_j) is softmax(z) * sum(t) - t: (p - y) for one-hot targets.
+        for j in range(k):
+            dpred[i, j] = scale * (dpred[i, j] / s * ysum - _class_target(code, y, i, j, k, ls, label))
+    return total
+
+
+@kernel
+def _crossentropy_row(code, pred, y, i, hyper, dpred, scale, want_grad, binary_hinge):
+    """Crossentropy of probabilities: normalise, clip, ``-sum(t * log q)``."""
+    eps, ls = hyper[0], hyper[1]
+    k = pred.shape[1]
+    label = int(y[i, 0]) if code == SCCE else -1
     s = 0.0
     for j in range(k):
         s += pred[i, j]
     total = 0.0
     dot = 0.0
     for j in range(k):
-        t = (1.0 if j == label else 0.0) if sparse else _target(code, y, i, j, k, ls, False)
+        t = _class_target(code, y, i, j, k, ls, label)
         q = pred[i, j] / s
         qc = min(max(q, eps), 1.0 - eps)
         total -= t * math.log(qc)
@@ -197,42 +224,114 @@ def _row_loss(code, pred, y, i, hyper, dpred, scale, want_grad, binary_hinge):
 
 
 @kernel
-def loss_forward_backward(code, pred, y, sample_weight, dpred, hyper, want_grad):
-    """Weighted loss sum ``sum_i w_i L_i`` and, if ``want_grad``, its gradient.
+def _row_loss(code, pred, y, i, hyper, dpred, scale, want_grad, binary_hinge):
+    """Loss of sample ``i``; writes ``scale * dL/dpred[i]`` when ``want_grad``."""
+    if _is_elementwise(code):
+        return _elementwise_row(code, pred, y, i, hyper, dpred, scale, want_grad, binary_hinge)
+    if code == KLD:
+        return _kld_row(code, pred, y, i, hyper, dpred, scale, want_grad, binary_hinge)
+    if code == CATEGORICAL_HINGE:
+        return _categorical_hinge_row(code, pred, y, i, hyper, dpred, scale, want_grad, binary_hinge)
+    if code == CCE_LOGITS or code == SCCE_LOGITS:
+        return _crossentropy_logits_row(code, pred, y, i, hyper, dpred, scale, want_grad, binary_hinge)
+    return _crossentropy_row(code, pred, y, i, hyper, dpred, scale, want_grad, binary_hinge)
 
-    Parameters
-    ----------
-    code : int, a loss code of this module.
-    pred : (n, k) float, predictions (or logits for ``*_LOGITS`` codes).
-    y : (n, k) float targets, or (n, 1) class ids for sparse codes.
-    sample_weight : (n,) float, the weights ``w_i``.
-    dpred : (n, k) float, written with ``d(sum_i w_i L_i / n) / dpred``.
-    hyper : float64[3], ``[epsilon, label_smoothing, huber_delta]``.
 
-    Returns the float64 sum ``sum_i w_i L_i`` (divide by ``n`` for Keras's
-    ``sum_over_batch_size`` reduction).
-    """
+@kernel
+def _binary_hinge(code, y):
+    return (code == HINGE or code == SQUARED_HINGE) and _hinge_labels_are_binary(y)
+
+
+# Loss kernels by family, as programs call them: each takes
+# ``(code, pred, y, sample_weight, dpred, hyper, want_grad)`` and returns
+# ``sum_i w_i L_i``, writing ``d(sum_i w_i L_i / n) / dpred`` when asked.
+
+
+@kernel
+def elementwise_loss(code, pred, y, sample_weight, dpred, hyper, want_grad):
+    """The mean-reduced losses (regression, hinge, Poisson, binary crossentropy)."""
     n = pred.shape[0]
+    binary_hinge = _binary_hinge(code, y)
     total = 0.0
-    if code == BCE_LOGITS and hyper[1] == 0.0:  # the common sigmoid output, without per-output dispatch
-        k = pred.shape[1]
-        for i in range(n):
-            for j in range(k):
-                v, g = _bce_logits(pred[i, j], y[i, j])
-                total += sample_weight[i] * v / k
-                if want_grad:
-                    dpred[i, j] = g * sample_weight[i] / (n * k)
-        return total
-    binary_hinge = (code == HINGE or code == SQUARED_HINGE) and _hinge_labels_are_binary(y)
     for i in range(n):
         w = sample_weight[i]
-        total += w * _row_loss(code, pred, y, i, hyper, dpred, w / n, want_grad, binary_hinge)
+        total += w * _elementwise_row(code, pred, y, i, hyper, dpred, w / n, want_grad, binary_hinge)
     return total
+
+
+@kernel
+def bce_logits_loss(code, pred, y, sample_weight, dpred, hyper, want_grad):
+    """Sigmoid crossentropy on logits; without label smoothing, one exp per output and no dispatch."""
+    if hyper[1] != 0.0:
+        return elementwise_loss(code, pred, y, sample_weight, dpred, hyper, want_grad)
+    n, k = pred.shape
+    total = 0.0
+    for i in range(n):
+        for j in range(k):
+            v, g = _bce_logits(pred[i, j], y[i, j])
+            total += sample_weight[i] * v / k
+            if want_grad:
+                dpred[i, j] = g * sample_weight[i] / (n * k)
+    return total
+
+
+@kernel
+def kld_loss(code, pred, y, sample_weight, dpred, hyper, want_grad):
+    """KL divergence."""
+    n = pred.shape[0]
+    total = 0.0
+    for i in range(n):
+        w = sample_weight[i]
+        total += w * _kld_row(code, pred, y, i, hyper, dpred, w / n, want_grad, False)
+    return total
+
+
+@kernel
+def categorical_hinge_loss(code, pred, y, sample_weight, dpred, hyper, want_grad):
+    """Categorical hinge."""
+    n = pred.shape[0]
+    total = 0.0
+    for i in range(n):
+        w = sample_weight[i]
+        total += w * _categorical_hinge_row(code, pred, y, i, hyper, dpred, w / n, want_grad, False)
+    return total
+
+
+@kernel
+def crossentropy_logits_loss(code, pred, y, sample_weight, dpred, hyper, want_grad):
+    """Softmax crossentropy on logits, dense or sparse targets."""
+    n = pred.shape[0]
+    total = 0.0
+    for i in range(n):
+        w = sample_weight[i]
+        total += w * _crossentropy_logits_row(code, pred, y, i, hyper, dpred, w / n, want_grad, False)
+    return total
+
+
+@kernel
+def crossentropy_loss(code, pred, y, sample_weight, dpred, hyper, want_grad):
+    """Crossentropy of probabilities, dense or sparse targets."""
+    n = pred.shape[0]
+    total = 0.0
+    for i in range(n):
+        w = sample_weight[i]
+        total += w * _crossentropy_row(code, pred, y, i, hyper, dpred, w / n, want_grad, False)
+    return total
+
+
+FAMILY = {BCE_LOGITS: "bce_logits_loss", KLD: "kld_loss", CATEGORICAL_HINGE: "categorical_hinge_loss",
+          CCE_LOGITS: "crossentropy_logits_loss", SCCE_LOGITS: "crossentropy_logits_loss",
+          CCE: "crossentropy_loss", SCCE: "crossentropy_loss"}
+
+
+def family(code: int) -> str:
+    """The name of the loss kernel of ``code``."""
+    return FAMILY.get(code, "elementwise_loss")
 
 
 @kernel
 def loss_per_sample(code, pred, y, hyper, out):
     """Per-sample losses ``out[i] = L_i`` (unweighted); ``out``: (n,) float64."""
-    binary_hinge = (code == HINGE or code == SQUARED_HINGE) and _hinge_labels_are_binary(y)
+    binary_hinge = _binary_hinge(code, y)
     for i in range(pred.shape[0]):
         out[i] = _row_loss(code, pred, y, i, hyper, pred, 0.0, False, binary_hinge)

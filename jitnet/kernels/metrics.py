@@ -1,7 +1,8 @@
 """Metric accumulators: add per-sample values of a batch to running sums.
 
 ``acc`` is a float64 ``[sum, count]`` pair; the logged value is
-``sum / count``, a running mean over the samples seen, as in Keras.
+``sum / count``, a running mean over the samples seen, as in Keras. Each
+metric is its own kernel, named in ``NAMES`` by code.
 """
 
 from __future__ import annotations
@@ -32,44 +33,98 @@ def _in_top_k(pred, i, target, k):
     return 1.0 if above < k else 0.0
 
 
-@kernel
-def metric_update(code, pred, y, param, loss_code, hyper, scratch, acc):
-    """Add the batch's per-sample metric values into ``acc``.
+# Metric kernels, as programs call them: each takes
+# ``(pred, y, param, loss_code, hyper, scratch, acc)``, where ``pred`` is (n, k),
+# ``y`` (n, k) targets or (n, 1) class ids, ``param`` the threshold (binary
+# accuracy) or k (top-k), ``loss_code`` and ``hyper`` the loss of a loss
+# metric, ``scratch`` (>= n,) float64 work space, and ``acc`` the float64
+# ``[sum, count]`` pair it adds the batch's per-sample values to.
 
-    Parameters
-    ----------
-    code : int, a metric code of this module.
-    pred : (n, k) float predictions; y : (n, k) targets or (n, 1) class ids.
-    param : float, the threshold (binary accuracy) or k (top-k).
-    loss_code, hyper : the loss code and hyper-parameters when ``code == LOSS``.
-    scratch : (>= n,) float64 work space.
-    acc : float64[2], ``[sum, count]``, updated in place.
-    """
+
+@kernel
+def loss_metric(pred, y, param, loss_code, hyper, scratch, acc):
+    """A loss as a metric: the mean of its per-sample values."""
     n = pred.shape[0]
-    if code == LOSS:
-        loss_per_sample(loss_code, pred, y, hyper, scratch)
-        s = 0.0
-        for i in range(n):
-            s += scratch[i]
-        acc[0] += s
-        acc[1] += n
-        return
-    k = pred.shape[1]
+    loss_per_sample(loss_code, pred, y, hyper, scratch)
     s = 0.0
     for i in range(n):
-        if code == BINARY_ACCURACY or code == ACCURACY:
-            hits = 0.0
-            for j in range(k):
-                p = (1.0 if pred[i, j] > param else 0.0) if code == BINARY_ACCURACY else pred[i, j]
-                hits += 1.0 if p == y[i, j] else 0.0
-            s += hits / k
-        elif code == CATEGORICAL_ACCURACY:
-            s += 1.0 if _argmax(pred, i) == _argmax(y, i) else 0.0
-        elif code == SPARSE_CATEGORICAL_ACCURACY:
-            s += 1.0 if _argmax(pred, i) == int(y[i, 0]) else 0.0
-        elif code == TOP_K:
-            s += _in_top_k(pred, i, _argmax(y, i), int(param))
-        else:
-            s += _in_top_k(pred, i, int(y[i, 0]), int(param))
+        s += scratch[i]
     acc[0] += s
     acc[1] += n
+
+
+@kernel
+def binary_accuracy(pred, y, param, loss_code, hyper, scratch, acc):
+    """Share of outputs where ``pred > param`` matches the 0/1 target."""
+    n, k = pred.shape
+    s = 0.0
+    for i in range(n):
+        hits = 0.0
+        for j in range(k):
+            hits += 1.0 if (1.0 if pred[i, j] > param else 0.0) == y[i, j] else 0.0
+        s += hits / k
+    acc[0] += s
+    acc[1] += n
+
+
+@kernel
+def accuracy(pred, y, param, loss_code, hyper, scratch, acc):
+    """Share of outputs equal to their target (``keras.metrics.Accuracy``)."""
+    n, k = pred.shape
+    s = 0.0
+    for i in range(n):
+        hits = 0.0
+        for j in range(k):
+            hits += 1.0 if pred[i, j] == y[i, j] else 0.0
+        s += hits / k
+    acc[0] += s
+    acc[1] += n
+
+
+@kernel
+def categorical_accuracy(pred, y, param, loss_code, hyper, scratch, acc):
+    """``argmax(pred) == argmax(y)``."""
+    n = pred.shape[0]
+    s = 0.0
+    for i in range(n):
+        s += 1.0 if _argmax(pred, i) == _argmax(y, i) else 0.0
+    acc[0] += s
+    acc[1] += n
+
+
+@kernel
+def sparse_categorical_accuracy(pred, y, param, loss_code, hyper, scratch, acc):
+    """``argmax(pred) == y``."""
+    n = pred.shape[0]
+    s = 0.0
+    for i in range(n):
+        s += 1.0 if _argmax(pred, i) == int(y[i, 0]) else 0.0
+    acc[0] += s
+    acc[1] += n
+
+
+@kernel
+def top_k(pred, y, param, loss_code, hyper, scratch, acc):
+    """``argmax(y)`` among the ``param`` largest predictions."""
+    n = pred.shape[0]
+    s = 0.0
+    for i in range(n):
+        s += _in_top_k(pred, i, _argmax(y, i), int(param))
+    acc[0] += s
+    acc[1] += n
+
+
+@kernel
+def sparse_top_k(pred, y, param, loss_code, hyper, scratch, acc):
+    """``y`` among the ``param`` largest predictions."""
+    n = pred.shape[0]
+    s = 0.0
+    for i in range(n):
+        s += _in_top_k(pred, i, int(y[i, 0]), int(param))
+    acc[0] += s
+    acc[1] += n
+
+
+NAMES = {BINARY_ACCURACY: "binary_accuracy", CATEGORICAL_ACCURACY: "categorical_accuracy",
+         SPARSE_CATEGORICAL_ACCURACY: "sparse_categorical_accuracy", TOP_K: "top_k", SPARSE_TOP_K: "sparse_top_k",
+         LOSS: "loss_metric", ACCURACY: "accuracy"}

@@ -1,8 +1,9 @@
 """Fused optimizer updates: one call updates every parameter of the model.
 
-``optimizer_step`` clips the gradients, applies decoupled weight decay and
-the update rule of the optimizer chosen by ``code``, in one pass over the
-parameter arena (two when a norm must be computed first), as Keras 3's
+A program's ``optimizer_step`` (written by ``step_source``) clips the
+gradients, applies decoupled weight decay and the update rule of its
+optimizer, in one pass over the parameter arena (two when a norm must be
+computed first), as Keras 3's
 ``Optimizer.apply`` does: clip, then ``p -= p * weight_decay * lr``, then
 the rule. Coefficients are computed in float64 and cast to the storage
 dtype, in which the elements are updated (as Keras does); norms are
@@ -206,84 +207,93 @@ def _adamax(p, g, m, u, scale, cv, decay, lr, one_b1, b2, eps, one_b1_power):
         p[i] = p[i] - p[i] * decay - lr * mi / (one_b1_power * (ui + eps))
 
 
-@kernel
-def _update(code, p, g, s0, s1, s2, h, lr, t, scale, cv, decay, a, b, c):
-    """Apply the rule of ``code`` to one range of the arena.
-
-    ``p, g`` are views of params and grads; ``s0, s1, s2`` are views of
-    slot rows ``0``, ``min(1, k - 1)`` and ``k - 1`` (optional rows are last).
-    Float arguments are float64 and cast here to the dtype of ``p``.
-    """
-    f = p.dtype.type
-    scale, cv, decay, lr = f(scale), f(cv), f(decay), f(lr)
-    if code == SGD:
-        _sgd(p, g, s0, scale, cv, decay, lr, f(h[4]), h[5] > 0.0)
-    elif code == RMSPROP:
-        rho, one_rho, momentum, eps = f(h[4]), f(1.0 - h[4]), f(h[5]), f(h[6])
-        _rmsprop(p, g, s0, s1, s2, scale, cv, decay, lr, rho, one_rho, momentum, eps, h[7] > 0.0)
-    elif code == ADAM or code == NADAM:
-        amsgrad = code == ADAM and h[7] > 0.0
-        one_b1, one_b2, eps = f(1.0 - h[4]), f(1.0 - h[5]), f(h[6])
-        _adam(p, g, s0, s1, s2, scale, cv, decay, one_b1, one_b2, eps, amsgrad, f(a), f(b), f(c))
-    elif code == ADAGRAD:
-        _adagrad(p, g, s0, scale, cv, decay, lr, f(h[4]))
-    elif code == ADADELTA:
-        _adadelta(p, g, s0, s1, scale, cv, decay, lr, f(h[4]), f(1.0 - h[4]), f(h[5]))
-    elif code == ADAMAX:
-        one_b1, b2, eps, one_b1_power = f(1.0 - h[4]), f(h[5]), f(h[6]), f(1.0 - h[4] ** t)
-        _adamax(p, g, s0, s1, scale, cv, decay, lr, one_b1, b2, eps, one_b1_power)
+# The rules as programs call them, one per optimizer: each updates
+# ``params[lo:hi]`` with the coefficients of ``*_coefficients``, given
+# ``(params, grads, slots, hyper, lr, t, lo, hi, scale, cv, decay, a, b, c)``.
+# Float arguments are float64, cast here to the storage dtype. Slot rows
+# follow the module docstring (optional rows last).
 
 
 @kernel
-def _update_range(code, params, grads, slots, hyper, lr, t, lo, hi, scale, cv, decay, a, b, c):
-    """``_update`` on ``[lo, hi)``, given as views (an update loop over ``lo:hi``
-    inside another loop is not vectorized by LLVM: 7x slower)."""
+def sgd_rule(params, grads, slots, h, lr, t, lo, hi, scale, cv, decay, a, b, c):
+    f = params.dtype.type
+    _sgd(params[lo:hi], grads[lo:hi], slots[0, lo:hi], f(scale), f(cv), f(decay), f(lr), f(h[4]), h[5] > 0.0)
+
+
+@kernel
+def rmsprop_rule(params, grads, slots, h, lr, t, lo, hi, scale, cv, decay, a, b, c):
+    f = params.dtype.type
     k = slots.shape[0]
-    _update(
-        code, params[lo:hi], grads[lo:hi], slots[0, lo:hi], slots[min(1, k - 1), lo:hi],
-        slots[k - 1, lo:hi], hyper, lr, t, scale, cv, decay, a, b, c,
-    )
+    _rmsprop(params[lo:hi], grads[lo:hi], slots[0, lo:hi], slots[min(1, k - 1), lo:hi], slots[k - 1, lo:hi],
+             f(scale), f(cv), f(decay), f(lr), f(h[4]), f(1.0 - h[4]), f(h[5]), f(h[6]), h[7] > 0.0)
 
 
 @kernel
-def optimizer_step(code, params, grads, slots, scalars, hyper, lr, t, segments):
-    """Update ``params[:n]`` in place, ``n = grads.shape[0]``, for one step.
+def _adam_range(params, grads, slots, h, lo, hi, scale, cv, decay, amsgrad, a, b, c):
+    f = params.dtype.type
+    k = slots.shape[0]
+    _adam(params[lo:hi], grads[lo:hi], slots[0, lo:hi], slots[min(1, k - 1), lo:hi], slots[k - 1, lo:hi],
+          f(scale), f(cv), f(decay), f(1.0 - h[4]), f(1.0 - h[5]), f(h[6]), amsgrad, f(a), f(b), f(c))
 
-    Parameters
-    ----------
-    code : int
-        The optimizer: ``SGD``, ``RMSPROP``, ``ADAM`` (also AdamW),
-        ``ADAGRAD``, ``ADADELTA``, ``ADAMAX`` or ``NADAM``.
-    params : (n,) float32 or float64 array
-        Every trainable parameter; changed in place.
-    grads : (n,) array of the same dtype
-        Their gradients; not changed (clipping is applied on the fly).
-    slots : (k, n) array of the same dtype
-        Optimizer state, rows as in the module docstring; changed in place.
-    scalars : (>= 1,) float64 array
-        Scalar state; ``scalars[0]`` is Nadam's ``u_product`` (changed).
-    hyper : (>= 4,) float64 array
-        Hyperparameters, laid out as in the module docstring; not changed.
-    lr : float
-        The learning rate of this step.
-    t : int
-        The 1-based step number (Keras ``iterations + 1``).
-    segments : (m + 1,) int64 array
-        Variable ``j`` is ``params[segments[j]:segments[j + 1]]``.
 
-    Notes
-    -----
-    As Keras 3 ``Optimizer.apply``: gradients are clipped first, per
-    variable to norm ``clipnorm`` (``g *= clipnorm / max(||g_j||, clipnorm)``),
-    else to global norm ``global_clipnorm``, else to ``[-clipvalue,
-    clipvalue]``; then ``p -= p * weight_decay * lr``; then the rule.
-    Adam: ``alpha = lr * sqrt(1 - beta_2**t) / (1 - beta_1**t)``,
-    ``p -= alpha * m / (sqrt(v) + epsilon)``. Nadam first sets
-    ``u_product *= beta_1 * (1 - 0.5 * 0.96**t)``.
+@kernel
+def adam_rule(params, grads, slots, h, lr, t, lo, hi, scale, cv, decay, a, b, c):
+    _adam_range(params, grads, slots, h, lo, hi, scale, cv, decay, h[7] > 0.0, a, b, c)
 
-    Norms are summed serially in a fixed order.
-    """
-    n = grads.shape[0]
+
+@kernel
+def nadam_rule(params, grads, slots, h, lr, t, lo, hi, scale, cv, decay, a, b, c):
+    _adam_range(params, grads, slots, h, lo, hi, scale, cv, decay, False, a, b, c)
+
+
+@kernel
+def adagrad_rule(params, grads, slots, h, lr, t, lo, hi, scale, cv, decay, a, b, c):
+    f = params.dtype.type
+    _adagrad(params[lo:hi], grads[lo:hi], slots[0, lo:hi], f(scale), f(cv), f(decay), f(lr), f(h[4]))
+
+
+@kernel
+def adadelta_rule(params, grads, slots, h, lr, t, lo, hi, scale, cv, decay, a, b, c):
+    f = params.dtype.type
+    _adadelta(params[lo:hi], grads[lo:hi], slots[0, lo:hi], slots[1, lo:hi], f(scale), f(cv), f(decay), f(lr),
+              f(h[4]), f(1.0 - h[4]), f(h[5]))
+
+
+@kernel
+def adamax_rule(params, grads, slots, h, lr, t, lo, hi, scale, cv, decay, a, b, c):
+    f = params.dtype.type
+    _adamax(params[lo:hi], grads[lo:hi], slots[0, lo:hi], slots[1, lo:hi], f(scale), f(cv), f(decay), f(lr),
+            f(1.0 - h[4]), f(h[5]), f(h[6]), f(1.0 - h[4] ** t))
+
+
+@kernel
+def plain_coefficients(scalars, hyper, lr, t):
+    """``(a, b, c)`` of the rules that need none."""
+    return 0.0, 0.0, 1.0
+
+
+@kernel
+def adam_coefficients(scalars, hyper, lr, t):
+    """Adam: ``a = lr * sqrt(1 - beta_2**t) / (1 - beta_1**t)``, ``b = 0``, ``c = 1``."""
+    b1, b2 = hyper[4], hyper[5]
+    return lr * np.sqrt(1.0 - b2**t) / (1.0 - b1**t), 0.0, 1.0
+
+
+@kernel
+def nadam_coefficients(scalars, hyper, lr, t):
+    """Nadam's momentum schedule as Adam coefficients; updates ``u_product = scalars[0]``."""
+    b1, b2 = hyper[4], hyper[5]
+    u_t = b1 * (1.0 - 0.5 * 0.96**t)
+    u_t1 = b1 * (1.0 - 0.5 * 0.96 ** (t + 1))
+    scalars[0] = scalars[0] * b1 * (1.0 - 0.5 * 0.96**t)
+    a = lr * u_t1 / (1.0 - scalars[0] * u_t1)
+    b = lr * (1.0 - u_t) / (1.0 - scalars[0])
+    return a, b, 1.0 / (1.0 - b2**t)
+
+
+@kernel
+def clip_setup(grads, hyper, lr):
+    """``(scale, clipvalue, decay, per_variable)`` of a step, from the common hyperparameters."""
     clipnorm, cv = hyper[CLIPNORM], hyper[CLIPVALUE]
     gclip, wd = hyper[GLOBAL_CLIPNORM], hyper[WEIGHT_DECAY]
     if not cv > 0.0:
@@ -292,23 +302,46 @@ def optimizer_step(code, params, grads, slots, scalars, hyper, lr, t, segments):
     per_variable = clipnorm > 0.0
     scale = 1.0
     if not per_variable and gclip > 0.0:
-        scale = clip_scale(sum_squares(grads[:n]), gclip)
+        scale = clip_scale(sum_squares(grads), gclip)
+    return scale, cv, decay, per_variable
 
-    a, b, c = 0.0, 0.0, 1.0
-    if code == ADAM:
-        b1, b2 = hyper[4], hyper[5]
-        a = lr * np.sqrt(1.0 - b2**t) / (1.0 - b1**t)
-    elif code == NADAM:
-        b1, b2 = hyper[4], hyper[5]
-        u_t = b1 * (1.0 - 0.5 * 0.96**t)
-        u_t1 = b1 * (1.0 - 0.5 * 0.96 ** (t + 1))
-        scalars[0] = scalars[0] * b1 * (1.0 - 0.5 * 0.96**t)
-        a = lr * u_t1 / (1.0 - scalars[0] * u_t1)
-        b = lr * (1.0 - u_t) / (1.0 - scalars[0])
-        c = 1.0 / (1.0 - b2**t)
 
+# (rule, coefficients) of each optimizer code.
+RULES = {SGD: ("sgd_rule", "plain_coefficients"), RMSPROP: ("rmsprop_rule", "plain_coefficients"),
+         ADAM: ("adam_rule", "adam_coefficients"), ADAGRAD: ("adagrad_rule", "plain_coefficients"),
+         ADADELTA: ("adadelta_rule", "plain_coefficients"), ADAMAX: ("adamax_rule", "plain_coefficients"),
+         NADAM: ("nadam_rule", "nadam_coefficients")}
+
+# The step of one optimizer, written into programs with its rule and
+# coefficients (see ``step_source``).
+_STEP = '''
+@kernel
+def optimizer_step(params, grads, opt, lr, t):
+    """One update of ``params`` (n,) from ``grads`` (n,): clip, decay, rule.
+
+    ``opt = (slots, scalars, hyper, segments)``, see ``jitnet.kernels.optimizers``.
+    """
+    slots, scalars, hyper, segments = opt
+    scale, cv, decay, per_variable = ko.clip_setup(grads, hyper, lr)
+    a, b, c = ko.{coefficients}(scalars, hyper, lr, t)
     for j in range(segments.shape[0] - 1 if per_variable else 1):
-        lo, hi = (segments[j], segments[j + 1]) if per_variable else (0, n)
+        lo, hi = (segments[j], segments[j + 1]) if per_variable else (0, grads.shape[0])
         if per_variable:
-            scale = clip_scale(sum_squares(grads[lo:hi]), clipnorm)
-        _update_range(code, params, grads, slots, hyper, lr, t, lo, hi, scale, cv, decay, a, b, c)
+            scale = ko.clip_scale(ko.sum_squares(grads[lo:hi]), hyper[0])
+        ko.{rule}(params, grads, slots, hyper, lr, t, lo, hi, scale, cv, decay, a, b, c)
+'''
+
+
+def step_source(code: int) -> str:
+    """Source of ``optimizer_step(params, grads, opt, lr, t)`` for optimizer ``code``.
+
+    As Keras 3 ``Optimizer.apply``: gradients are clipped first, per
+    variable to norm ``clipnorm``, else to global norm ``global_clipnorm``,
+    else to ``[-clipvalue, clipvalue]``; then ``p -= p * weight_decay * lr``;
+    then the rule. ``t`` is the 1-based step number. Norms are summed
+    serially in a fixed order.
+    """
+    if code not in RULES:
+        raise ValueError(f"No update rule for optimizer code {code}. Known codes: {sorted(RULES)}")
+    rule, coefficients = RULES[code]
+    return _STEP.format(rule=rule, coefficients=coefficients)

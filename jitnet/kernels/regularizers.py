@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 
 from ._jit import kernel
+from .buffers import sample_value
+from .views import view2d
 
 NO_CONSTRAINT, MAX_NORM, MIN_MAX_NORM, NON_NEG, UNIT_NORM = 0, 1, 2, 3, 4
 
@@ -82,3 +84,50 @@ def prelu_backward(x, alpha, dy, dalpha, dx):
             else:
                 dalpha[j] += dy[i, j] * v
                 dx[i, j] = alpha[j] * dy[i, j]
+
+
+# Tables the program builder makes from the model's weights: ``wpen_i`` rows
+# ``(offset, size)`` and ``wpen_f`` rows ``(l1, l2)`` for each regularized
+# weight; ``cons_i`` rows ``(code, offset, rows, cols)`` and ``cons_f`` rows
+# ``(p0, p1, p2)`` for each constrained one.
+
+
+@kernel
+def weight_penalties(wpen_i, wpen_f, params):
+    """The sum of every weight penalty."""
+    total = 0.0
+    for r in range(wpen_i.shape[0]):
+        o, n = wpen_i[r, 0], wpen_i[r, 1]
+        total += penalty(params[o:o + n], wpen_f[r, 0], wpen_f[r, 1])
+    return total
+
+
+@kernel
+def add_weight_penalty_grads(wpen_i, wpen_f, params, grads):
+    """``grads += d(weight penalties)/d(params)``."""
+    for r in range(wpen_i.shape[0]):
+        o, n = wpen_i[r, 0], wpen_i[r, 1]
+        add_penalty_grad(params[o:o + n], grads[o:o + n], wpen_f[r, 0], wpen_f[r, 1])
+
+
+@kernel
+def apply_constraints(cons_i, cons_f, params):
+    """Project every constrained weight after an update."""
+    for r in range(cons_i.shape[0]):
+        w = view2d(params, cons_i[r, 1], cons_i[r, 2], cons_i[r, 3])
+        apply_constraint(cons_i[r, 0], w, cons_f[r, 0], cons_f[r, 1], cons_f[r, 2])
+
+
+@kernel
+def activity_penalty(bufs, slot, l1, l2, nb):
+    """Penalty of buffer ``slot`` averaged over the batch's ``nb`` samples (as Keras 3)."""
+    y = sample_value(bufs, slot, nb)
+    return penalty(view2d(bufs[0], bufs[3] * bufs[2][slot, 0], 1, y.size)[0], l1, l2) / nb
+
+
+@kernel
+def add_activity_grad(bufs, slot, l1, l2, nb):
+    """``grad(slot) += d(activity_penalty)/d(slot)``."""
+    y = sample_value(bufs, slot, nb)
+    start = bufs[3] * bufs[2][slot, 0]
+    add_penalty_grad(view2d(bufs[0], start, 1, y.size)[0], view2d(bufs[1], start, 1, y.size)[0], l1 / nb, l2 / nb)

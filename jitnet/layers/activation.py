@@ -7,7 +7,6 @@ import warnings
 from typing import Any
 
 from .. import activations
-from ..kernels import program as kp
 from .base import Layer, ProgramBuilder, resolve
 from .core import emit_activation
 
@@ -124,7 +123,7 @@ class PReLU(Layer):
 
     def emit(self, program: ProgramBuilder, slot: int) -> int:
         out = program.new_slot(self.output_shape)
-        program.op(kp.PRELU, slot, out, w=self.alpha.offset)
+        program.op("prelu", slot, out, alpha=self.alpha.offset)
         return out
 
     def get_config(self):

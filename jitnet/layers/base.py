@@ -1,9 +1,9 @@
 """The layer contract: check and store in ``__init__``, make weights in
 ``build(input_shape)``, describe the computation in ``emit``.
 
-A layer does not run itself: ``emit`` appends rows to the model's compiled
-program (see ``jitnet.kernels.program``), so a whole training step runs in
-one compiled call. Weights are ``Variable`` objects whose values, once the
+A layer does not run itself: ``emit`` appends op calls to the model's
+program (see ``jitnet.program``), so a whole training step runs in one
+compiled call. Weights are ``Variable`` objects whose values, once the
 model is built, are views into the model's parameter arena.
 """
 
@@ -17,7 +17,7 @@ import numpy as np
 
 from .. import config, constraints, initializers, regularizers
 from .._registry import to_snake_case
-from ..kernels import program as kp
+from ..program.builder import ProgramBuilder
 
 _NAME_COUNTS: dict[str, int] = defaultdict(int)
 
@@ -219,7 +219,7 @@ class Layer:
         return 0
 
     def emit(self, program: ProgramBuilder, slot: int) -> int:
-        """Append this layer's rows to ``program``; return the output slot."""
+        """Append this layer's op calls to ``program``; return the output slot."""
         raise NotImplementedError
 
     def get_config(self) -> dict:
@@ -244,65 +244,6 @@ class Layer:
 def regularizer_factors(reg: Any) -> tuple[float, float]:
     """``(l1, l2)`` of an L1/L2 regularizer, or zeros."""
     return (reg.l1, reg.l2) if reg is not None else (0.0, 0.0)
-
-
-class ProgramBuilder:
-    """Collects the tables of a compiled program (``jitnet.kernels.program``)."""
-
-    def __init__(self, input_shape: tuple[int, ...]) -> None:
-        self.slots: list[tuple[int, int, int]] = []
-        self.ops: list[np.ndarray] = []
-        self.fps: list[np.ndarray] = []
-        self.size = 0
-        self.input_slot = self.new_slot(input_shape)
-
-    @staticmethod
-    def _rows_features(shape: tuple[int, ...]) -> tuple[int, int]:
-        return math.prod(shape[:-1]), shape[-1]
-
-    def new_slot(self, shape: tuple[int, ...]) -> int:
-        """A new buffer for per-sample ``shape``."""
-        rows, feats = self._rows_features(tuple(shape))
-        self.slots.append((self.size, rows, feats))
-        self.size += rows * feats
-        return len(self.slots) - 1
-
-    def alias(self, slot: int, shape: tuple[int, ...]) -> int:
-        """The same memory as ``slot`` seen with per-sample ``shape``."""
-        rows, feats = self._rows_features(tuple(shape))
-        self.slots.append((self.slots[slot][0], rows, feats))
-        return len(self.slots) - 1
-
-    def op(self, kind: int, src: int, dst: int, **columns: float) -> int:
-        """Append an op row; ``columns`` name int or float columns of ``kernels.program``."""
-        row = np.zeros(kp.N_INT, np.int64)
-        frow = np.zeros(kp.N_FLOAT, np.float64)
-        row[kp.KIND], row[kp.IN], row[kp.OUT] = kind, src, dst
-        for key, value in columns.items():
-            if key in FLOAT_COLUMNS:
-                frow[FLOAT_COLUMNS[key]] = value
-            else:
-                row[INT_COLUMNS[key]] = int(value)
-        self.ops.append(row)
-        self.fps.append(frow)
-        return len(self.ops) - 1
-
-
-
-INT_COLUMNS = {"aux": kp.AUX, "aux2": kp.AUX2, "act": kp.ACT, "w": kp.W, "b": kp.B, "state": kp.STATE,
-               "flags": kp.FLAGS, "seed": kp.SEED, "mode": kp.MODE, "constraint_w": kp.CONSTRAINT_W,
-               "constraint_b": kp.CONSTRAINT_B}
-FLOAT_COLUMNS = {"a": kp.A, "b_": kp.B_, "c": kp.C, "param": kp.PARAM, "eps": kp.EPS, "l1_w": kp.L1_W,
-                 "l2_w": kp.L2_W, "l1_b": kp.L1_B, "l2_b": kp.L2_B, "l1_act": kp.L1_ACT, "l2_act": kp.L2_ACT,
-                 "cw0": kp.CW0, "cw1": kp.CW1, "cw2": kp.CW2, "cb0": kp.CB0, "cb1": kp.CB1, "cb2": kp.CB2}
-
-
-def constraint_columns(prefix: str, constraint: Any) -> dict:
-    """Program columns for a kernel (``'w'``) or bias (``'b'``) constraint."""
-    if constraint is None:
-        return {}
-    p = constraint.params()
-    return {f"constraint_{prefix}": constraint.code, f"c{prefix}0": p[0], f"c{prefix}1": p[1], f"c{prefix}2": p[2]}
 
 
 def resolve(kind: str, value: Any) -> Any:

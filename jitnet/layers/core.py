@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from .. import activations
-from ..kernels import program as kp
-from .base import Layer, ProgramBuilder, _check_shape_arg, constraint_columns, regularizer_factors, resolve
+from ..kernels.ops import activation as activation_op
+from .base import Layer, ProgramBuilder, _check_shape_arg, regularizer_factors, resolve
 
 
 class InputLayer(Layer):
@@ -37,12 +37,6 @@ class InputLayer(Layer):
 def Input(shape: Any = None, batch_size: int | None = None, name: str | None = None, **kwargs: Any) -> InputLayer:
     """Declare a model's input shape (batch axis excluded): ``keras.Input(shape=(784,))``."""
     return InputLayer(shape=shape, batch_size=batch_size, name=name, **kwargs)
-
-
-def activation_columns(fn: activations.Activation) -> dict:
-    """Program columns selecting activation ``fn``."""
-    a, b, c = fn.params
-    return {"act": fn.code, "a": a, "b_": b, "c": c}
 
 
 class Dense(Layer):
@@ -86,22 +80,11 @@ class Dense(Layer):
 
     def emit(self, program: ProgramBuilder, slot: int) -> int:
         shape = self.output_shape
-        out = program.new_slot(shape)
-        aux = out if self.activation.code == activations.linear.code else program.new_slot(shape)
-        # As Keras 3, a frozen layer's weights add no penalty and are not projected by constraints:
-        # both belong to the optimizer's update, which skips them. The activity penalty stays.
-        frozen = not self.trainable
-        l1_w, l2_w = regularizer_factors(None if frozen else self.kernel_regularizer)
-        l1_b, l2_b = regularizer_factors(None if frozen else self.bias_regularizer)
-        l1_a, l2_a = regularizer_factors(self.activity_regularizer)
-        program.op(
-            kp.DENSE, slot, out, aux=aux, w=self.kernel.offset,
-            b=self.bias.offset if self.bias is not None else self.kernel.offset,
-            flags=kp.USE_BIAS if self.use_bias else 0, l1_w=l1_w, l2_w=l2_w, l1_b=l1_b, l2_b=l2_b,
-            l1_act=l1_a, l2_act=l2_a, **activation_columns(self.activation),
-            **constraint_columns("w", None if frozen else self.kernel_constraint),
-            **constraint_columns("b", None if frozen else self.bias_constraint),
-        )
+        z = program.new_slot(shape)
+        program.op("dense", slot, z, kernel=self.kernel.offset, bias=self.bias.offset if self.bias is not None else 0,
+                   use_bias=self.use_bias)
+        out = emit_activation(program, z, shape, self.activation)
+        program.activity_penalty(out, *regularizer_factors(self.activity_regularizer))
         return out
 
     def get_config(self) -> dict:
@@ -138,11 +121,10 @@ class Activation(Layer):
 
 
 def emit_activation(program: ProgramBuilder, slot: int, shape: tuple[int, ...], fn: activations.Activation) -> int:
-    """An ACTIVATION op from ``slot`` into a new buffer (linear: an alias)."""
+    """An activation op from ``slot`` into a new buffer (linear: an alias)."""
     if fn.code == activations.linear.code:
         return program.alias(slot, shape)
     out = program.new_slot(shape)
-    program.op(kp.ACTIVATION, slot, out, **activation_columns(fn))
+    a, b, c = fn.params
+    program.op("activation", slot, out, variant=activation_op.variant(fn.code, a, b, c), a=a, b=b, c=c)
     return out
-
-

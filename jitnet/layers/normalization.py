@@ -6,7 +6,6 @@ from typing import Any
 
 import numpy as np
 
-from ..kernels import program as kp
 from .base import Layer, ProgramBuilder, resolve
 
 
@@ -89,9 +88,9 @@ class BatchNormalization(_Normalization):
         out = program.new_slot(self.output_shape)
         xhat = program.new_slot(self.output_shape)
         assert self.moving_variance.offset == self.moving_mean.offset + n
-        program.op(kp.BATCHNORM, slot, out, aux=xhat, w=self.gamma.offset, b=self.beta.offset,
-                   state=self.moving_mean.offset, param=self.momentum, eps=self.epsilon,
-                   flags=0 if self.trainable else kp.FROZEN)
+        program.op("batchnorm", slot, out, xhat=xhat, gamma=self.gamma.offset, beta=self.beta.offset,
+                   state=self.moving_mean.offset, frozen=not self.trainable, momentum=self.momentum,
+                   epsilon=self.epsilon)
         return out
 
     def state_scratch(self) -> int:
@@ -117,8 +116,8 @@ class LayerNormalization(_Normalization):
         out = program.new_slot(self.output_shape)
         xhat = program.new_slot(self.output_shape)
         inv = program.new_slot((*self.output_shape[:-1], 1))
-        program.op(kp.LAYERNORM, slot, out, aux=xhat, aux2=inv, w=self.gamma.offset, b=self.beta.offset,
-                   eps=self.epsilon)
+        program.op("layernorm", slot, out, xhat=xhat, inv=inv, gamma=self.gamma.offset, beta=self.beta.offset,
+                   epsilon=self.epsilon)
         return out
 
     def get_config(self):

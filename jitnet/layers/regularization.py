@@ -8,7 +8,6 @@ import numpy as np
 
 from .. import random
 from ..kernels import dropout as kd
-from ..kernels import program as kp
 from .base import Layer, ProgramBuilder
 
 
@@ -34,7 +33,7 @@ class _Noise(Layer):
         if value == 0.0:
             return program.alias(slot, self.output_shape)
         out = program.new_slot(self.output_shape)
-        program.op(kp.NOISE, slot, out, mode=self.mode, param=value, seed=self._seed)
+        program.op("noise", slot, out, mode=self.mode, seed=self._seed, rate=value)
         return out
 
     def get_config(self):

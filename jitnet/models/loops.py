@@ -43,6 +43,27 @@ def _callbacks(model, callbacks, verbose, epochs: int, steps: int) -> CallbackLi
                         epochs=epochs, steps=steps)
 
 
+_STEP_NAMES = {"train_steps": "training", "test_steps": "evaluation", "predict_steps": "prediction"}
+
+
+def _print_compile(name: str, seconds: float) -> None:
+    print(f"Compiled the {_STEP_NAMES[name]} program for this model in {seconds:.1f} s "
+          "(done once: later runs load it from the cache).", flush=True)
+
+
+def _warm_up(trainer, verbose: Any, *calls: tuple) -> None:
+    """Compile (or load) each ``(method, args)`` step before the first batch, saying so when slow.
+
+    Each call runs zero batches; at ``verbose >= 1`` a compile longer than a second prints one line.
+    """
+    trainer.on_compile = _print_compile if verbose != 0 else None
+    try:
+        for method, args in calls:
+            method(*args)
+    finally:
+        trainer.on_compile = None
+
+
 def _split(x, y, sw, validation_split: float):
     if isinstance(validation_split, bool) or not isinstance(validation_split, numbers.Real) or \
             not 0.0 <= validation_split < 1.0:
@@ -114,6 +135,10 @@ def fit(model: Any, x: Any = None, y: Any = None, batch_size: int | None = None,
         val = (trainer.inputs(val[0], validation_batch_size or batch_size), *val[1:])
     steps = min(math.ceil(n / batch_size), steps_per_epoch or n)
     cbs = _callbacks(model, callbacks, verbose, epochs, steps)
+    warm = [(trainer.train, (train_inputs, ys, sw, np.arange(1), 0, 0, batch_size, np.zeros(1), 0))]
+    if val is not None:
+        warm.append((trainer.test, (val[0], *val[1:], np.arange(1), 0, 0, validation_batch_size or batch_size)))
+    _warm_up(trainer, verbose, *warm)
     rng = random.generator()
     model.stop_training = False
     logs: dict[str, float] = {}
@@ -204,8 +229,10 @@ def evaluate(model: Any, x: Any = None, y: Any = None, batch_size: int | None = 
     xs, ys, sw = prepare(model, x, y, sample_weight)
     trainer = model.trainer(ys)
     cbs = _callbacks(model, callbacks, verbose, 1, min(math.ceil(xs.shape[0] / batch_size), steps or xs.shape[0]))
+    rows = trainer.inputs(xs, batch_size)
+    _warm_up(trainer, verbose, (trainer.test, (rows, ys, sw, np.arange(1), 0, 0, batch_size)))
     cbs.on_test_begin()
-    logs = _evaluate(trainer, trainer.inputs(xs, batch_size), ys, sw, batch_size, cbs, steps)
+    logs = _evaluate(trainer, rows, ys, sw, batch_size, cbs, steps)
     cbs.on_test_end(logs)
     if return_dict:
         return logs
@@ -229,6 +256,7 @@ def predict(model: Any, x: Any, batch_size: int | None = None, verbose: Any = "a
     out = np.empty((n, trainer.output_width), xs.dtype)
     steps = math.ceil(n / batch_size)
     cbs = _callbacks(model, callbacks, verbose, 1, steps) if verbose or callbacks else None
+    _warm_up(trainer, verbose, (trainer.predict, (rows, order, 0, 0, batch_size, out, training, step)))
     if cbs is not None:
         cbs.on_predict_begin()
     chunk, b = 1, 0

@@ -4,7 +4,7 @@ A subclass declares its kernel ``code``, the names of its own
 hyperparameters (``_hyper_keys``, packed after the common ones into the
 float64 ``hyper`` array the kernel reads) and of its state rows
 (``_slot_names``). The base class checks arguments, allocates the state in
-``build`` and runs ``jitnet.kernels.optimizers.optimizer_step``.
+``build`` and runs its ``optimizer_step`` (``jitnet.program.optimizer_program``).
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from typing import Any
 import numpy as np
 
 from .._registry import Registry
-from ..kernels.optimizers import optimizer_step
 from . import schedules
 
 # Keras 3 arguments kept in configs (Keras's order). jitnet supports only
@@ -285,10 +284,10 @@ class Optimizer:
             self.build(n, params.dtype, self.segments)
         self.hyper[:] = self._hyper_values()
         lr = self.learning_rate if lr is None else lr
-        optimizer_step(
-            int(self.code), params, grads, self.slots, self.scalars, self.hyper,
-            float(lr), int(self.iterations) + 1, self.segments,
-        )
+        from ..program import optimizer_program
+
+        optimizer_program(int(self.code)).optimizer_step(
+            params, grads, (self.slots, self.scalars, self.hyper, self.segments), float(lr), int(self.iterations) + 1)
         self.iterations += 1
 
     def get_state(self) -> dict[str, np.ndarray]:

@@ -1,0 +1,110 @@
+"""The program's buffers, and the batch gathered into them.
+
+``bufs = (ws, dws, slots, mb, bptr, bidx, bval)`` groups what every op
+reads: ``ws`` holds the activations of a batch and ``dws``, laid out the
+same way, their gradients; ``slots`` (n_slots, 3) int64 gives each buffer's
+start, rows and features *per sample*, and buffer ``s`` for ``nb`` samples is
+``ws[mb * start : ...]`` viewed as ``(nb * rows, features)``, ``mb`` being
+the largest batch size. ``bptr``, ``bidx``, ``bval`` hold the batch as CSR
+rows when the first layer reads sparse inputs.
+
+``arena = (params, grads, state)``: every parameter in one array (trainable
+first), their gradients at the same offsets, and non-trainable state.
+"""
+
+from __future__ import annotations
+
+from ._jit import kernel
+from .views import view2d
+
+
+@kernel
+def value(bufs, s, nb):
+    """Buffer ``s`` for ``nb`` samples as a (nb * rows, features) view of ``ws``."""
+    slots, mb = bufs[2], bufs[3]
+    return view2d(bufs[0], mb * slots[s, 0], nb * slots[s, 1], slots[s, 2])
+
+
+@kernel
+def grad(bufs, s, nb):
+    """The gradient of buffer ``s``: the same view of ``dws``."""
+    slots, mb = bufs[2], bufs[3]
+    return view2d(bufs[1], mb * slots[s, 0], nb * slots[s, 1], slots[s, 2])
+
+
+@kernel
+def sample_value(bufs, s, nb):
+    """Buffer ``s`` for ``nb`` samples as a (nb, rows * features) view of ``ws``."""
+    slots, mb = bufs[2], bufs[3]
+    return view2d(bufs[0], mb * slots[s, 0], nb, slots[s, 1] * slots[s, 2])
+
+
+@kernel
+def sample_grad(bufs, s, nb):
+    """``sample_value`` of ``dws``."""
+    slots, mb = bufs[2], bufs[3]
+    return view2d(bufs[1], mb * slots[s, 0], nb, slots[s, 1] * slots[s, 2])
+
+
+@kernel
+def matrix(a, offset, rows, cols):
+    """``a[offset:offset + rows * cols]`` as a (rows, cols) view."""
+    return view2d(a, offset, rows, cols)
+
+
+@kernel
+def accumulate(bufs, target, sources, nb):
+    """``grad(target) = sum of grad(s) for s in sources``: a buffer read by several ops."""
+    out = sample_grad(bufs, target, nb)
+    out[:] = sample_grad(bufs, sources[0], nb)
+    for k in range(1, sources.shape[0]):
+        out += sample_grad(bufs, sources[k], nb)
+
+
+@kernel
+def gather(src, order, lo, nb, dst):
+    """``dst[i] = src[order[lo + i]]`` for ``i < nb`` (rows of 2-D arrays)."""
+    for i in range(nb):
+        r = order[lo + i]
+        for j in range(src.shape[1]):
+            dst[i, j] = src[r, j]
+
+
+@kernel
+def gather_csr(xptr, xidx, xval, order, lo, nb, bptr, bidx, bval):
+    """CSR rows ``order[lo:lo + nb]`` of a data set into the batch CSR buffers."""
+    k = 0
+    bptr[0] = 0
+    for i in range(nb):
+        r = order[lo + i]
+        for p in range(xptr[r], xptr[r + 1]):
+            bidx[k] = xidx[p]
+            bval[k] = xval[p]
+            k += 1
+        bptr[i + 1] = k
+
+
+@kernel
+def gather_inputs(data, order, lo, nb, bufs, sparse):
+    """The inputs of samples ``order[lo:lo + nb]`` into buffer 0, or into the CSR buffers.
+
+    ``data = (x, xptr, xidx, xval, ...)``: dense rows, or CSR rows with an empty ``x``.
+    """
+    if sparse:
+        gather_csr(data[1], data[2], data[3], order, lo, nb, bufs[4], bufs[5], bufs[6])
+    else:
+        gather(data[0], order, lo, nb, sample_value(bufs, 0, nb))
+
+
+@kernel
+def gather_targets(data, order, lo, nb, head, rows):
+    """Targets into ``ybuf`` and each sample weight repeated for its ``rows`` output rows.
+
+    ``data = (x, xptr, xidx, xval, y, sample_weight)``; ``head`` as in the program docstring.
+    """
+    y, sw, ybuf, swbuf = data[4], data[5], head[0], head[1]
+    gather(y, order, lo, nb, view2d(ybuf, 0, nb, y.shape[1]))
+    for i in range(nb):
+        w = sw[order[lo + i]]
+        for r in range(rows):
+            swbuf[i * rows + r] = w

@@ -1,0 +1,28 @@
+"""One module per op kind, each with its ``forward`` and ``backward`` kernels.
+
+An op module declares ``INTS`` and ``FLOATS``, the names of the fields of its
+parameter record (its row in the program's int and float tables; ``src``,
+``dsrc`` and ``dst`` come first), and either module-level kernels
+
+    forward(iv, fv, bufs, arena, nb, training, step)
+    backward(iv, fv, bufs, arena, nb, step)
+
+or ``source(variant, prefix)``, which writes them for one variant (the
+activation op: one variant per activation). ``iv``/``fv`` are the op's rows,
+``bufs`` and ``arena`` the groups of ``jitnet.kernels.buffers``. Adding an op
+kind means a module here and one line in ``KINDS``.
+"""
+
+from __future__ import annotations
+
+from . import activation, batchnorm, dense, layernorm, noise, prelu, sparse_dense
+
+KINDS = {
+    "dense": dense,
+    "sparse_dense": sparse_dense,
+    "activation": activation,
+    "noise": noise,
+    "batchnorm": batchnorm,
+    "layernorm": layernorm,
+    "prelu": prelu,
+}

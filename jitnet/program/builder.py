@@ -1,0 +1,184 @@
+"""From layers to a program: op calls over named buffers, packed into tables.
+
+Layers call ``ProgramBuilder.op`` with an op kind of ``jitnet.kernels.ops``
+and its fields by name; ``new_slot`` and ``alias`` make buffers. A program
+is a graph: an op reads one or more buffers and writes one. ``finish``
+decides where each op writes the gradient of its inputs: a buffer read by
+several ops gives each reader a private gradient buffer, and the program
+sums them before the producer's backward pass. The tables are then checked
+against the buffers and arenas they index, so no kernel reads outside them.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..kernels.ops import KINDS
+
+
+@dataclass
+class OpCall:
+    """One op of a program: its kind, variant, input and output buffers, and fields."""
+
+    kind: str
+    variant: str | None
+    inputs: tuple[int, ...]
+    output: int
+    ints: dict[str, int] = field(default_factory=dict)
+    floats: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class Tables:
+    """A finished program's numbers, as the compiled steps take them."""
+
+    ints: np.ndarray  # (n_ops, width) int64, each row laid out by its kind's INTS
+    floats: np.ndarray  # (n_ops, width) float64, by its kind's FLOATS
+    slots: np.ndarray  # (n_slots, 3) int64: start, rows, features per sample
+    accumulate: np.ndarray  # (n, 2 + readers) int64: target, count, private gradient buffers
+    activity_i: np.ndarray  # (n, 1) int64: the buffer of an activity penalty
+    activity_f: np.ndarray  # (n, 2) float64: its l1, l2
+    size: int  # values per sample in the buffers
+
+
+class ProgramBuilder:
+    """Collects the buffers and op calls of a model's program."""
+
+    def __init__(self, input_shape: tuple[int, ...]) -> None:
+        self.slots: list[tuple[int, int, int]] = []
+        self.calls: list[OpCall] = []
+        self.activity: list[tuple[int, float, float]] = []
+        self.size = 0
+        self.input_slot = self.new_slot(input_shape)
+
+    @staticmethod
+    def _rows_features(shape: tuple[int, ...]) -> tuple[int, int]:
+        return math.prod(shape[:-1]), shape[-1]
+
+    def new_slot(self, shape: tuple[int, ...]) -> int:
+        """A new buffer for per-sample ``shape``."""
+        rows, feats = self._rows_features(tuple(shape))
+        self.slots.append((self.size, rows, feats))
+        self.size += rows * feats
+        return len(self.slots) - 1
+
+    def alias(self, slot: int, shape: tuple[int, ...]) -> int:
+        """The same memory as ``slot`` seen with per-sample ``shape``."""
+        rows, feats = self._rows_features(tuple(shape))
+        if rows * feats != self.slots[slot][1] * self.slots[slot][2]:
+            raise ValueError(f"An alias of buffer {slot} must keep its size. Received: shape={shape}")
+        self.slots.append((self.slots[slot][0], rows, feats))
+        return len(self.slots) - 1
+
+    def op(self, kind: str, inputs: int | tuple[int, ...], output: int, variant: str | None = None,
+           **fields: float) -> int:
+        """Append an op call of ``kind`` reading ``inputs`` and writing ``output``; returns its index.
+
+        ``fields`` name the kind's other int and float fields; missing ones are 0.
+        """
+        if kind not in KINDS:
+            raise ValueError(f"Unknown op kind {kind!r}. Known kinds: {sorted(KINDS)}")
+        module = KINDS[kind]
+        inputs = (inputs,) if isinstance(inputs, (int, np.integer)) else tuple(inputs)
+        if (variant is None) != (not hasattr(module, "source")):
+            raise ValueError(f"Op kind {kind!r} {'needs' if variant is None else 'takes no'} variant.")
+        unknown = set(fields) - set(module.INTS) - set(module.FLOATS)
+        if unknown:
+            raise ValueError(f"Op kind {kind!r} has no fields {sorted(unknown)}. Its fields: "
+                             f"{list(module.INTS) + list(module.FLOATS)}")
+        ints = {k: int(v) for k, v in fields.items() if k in module.INTS}
+        floats = {k: float(v) for k, v in fields.items() if k in module.FLOATS}
+        self.calls.append(OpCall(kind, variant, tuple(int(s) for s in inputs), int(output), ints, floats))
+        return len(self.calls) - 1
+
+    def activity_penalty(self, slot: int, l1: float, l2: float) -> None:
+        """Add ``l1 * sum|y| + l2 * sum(y**2)`` of buffer ``slot``, per sample, to the loss."""
+        if l1 or l2:
+            self.activity.append((int(slot), float(l1), float(l2)))
+
+    # -- finishing -------------------------------------------------------------
+
+    def finish(self, needs_input_grad: bool = False, backward_from: int | None = None) -> tuple[Tables, list]:
+        """Lay out input gradients and pack the tables.
+
+        Ops ``0..backward_from`` run backward (default: all). Returns the tables
+        and the accumulation steps ``(op, row)``: row ``row`` of the
+        accumulate table runs just before op ``op``'s backward (-1: at the end).
+        """
+        last = len(self.calls) - 1 if backward_from is None else backward_from
+        readers: dict[int, list[tuple[int, int]]] = {}
+        for o, call in enumerate(self.calls[:last + 1]):
+            for i, s in enumerate(call.inputs):
+                readers.setdefault(self.slots[s][0], []).append((o, i))
+        dsrc = [[-1] * len(call.inputs) for call in self.calls]
+        accumulate, steps = [], []
+        producer = {self.slots[c.output][0]: o for o, c in enumerate(self.calls)}
+        for start, reads in readers.items():
+            if start == self.slots[self.input_slot][0] and not needs_input_grad:
+                continue
+            if len(reads) == 1:
+                o, i = reads[0]
+                dsrc[o][i] = self.calls[o].inputs[i]
+                continue
+            private = []
+            for o, i in reads:
+                s = self.calls[o].inputs[i]
+                rows, feats = self.slots[s][1:]
+                dsrc[o][i] = self.new_slot((rows, feats))
+                private.append(dsrc[o][i])
+            target = self.calls[reads[0][0]].inputs[reads[0][1]]
+            steps.append((producer.get(start, -1), len(accumulate)))
+            accumulate.append([target, len(private), *private])
+        return self._tables(dsrc, accumulate), steps
+
+    def _tables(self, dsrc: list[list[int]], accumulate: list[list[int]]) -> Tables:
+        n = len(self.calls)
+        width_i = max([len(KINDS[c.kind].INTS) for c in self.calls] or [1])
+        width_f = max([len(KINDS[c.kind].FLOATS) for c in self.calls] + [1])
+        ints = np.zeros((n, width_i), np.int64)
+        floats = np.zeros((n, width_f), np.float64)
+        for o, call in enumerate(self.calls):
+            module = KINDS[call.kind]
+            values = dict(call.ints)
+            for i, s in enumerate(call.inputs):
+                values[module.INTS[2 * i]] = s
+                values[module.INTS[2 * i + 1]] = dsrc[o][i]
+            values["dst"] = call.output
+            ints[o, :len(module.INTS)] = [values.get(name, 0) for name in module.INTS]
+            floats[o, :len(module.FLOATS)] = [call.floats.get(name, 0.0) for name in module.FLOATS]
+        width_a = max([len(r) for r in accumulate] + [2])
+        acc = np.zeros((len(accumulate), width_a), np.int64)
+        for r, row in enumerate(accumulate):
+            acc[r, :len(row)] = row
+        act_i = np.array([[s] for s, _, _ in self.activity], np.int64).reshape(-1, 1)
+        act_f = np.array([[a, b] for _, a, b in self.activity], np.float64).reshape(-1, 2)
+        slots = np.array(self.slots, np.int64).reshape(-1, 3)
+        return Tables(ints, floats, slots, acc, act_i, act_f, self.size)
+
+
+def check_tables(tables: Tables, calls: list[OpCall], n_params: int, n_state: int) -> None:
+    """Refuse a program whose tables index outside its buffers or arenas."""
+    slots = tables.slots
+    if np.any(slots < 0) or np.any(slots[:, 0] + slots[:, 1] * slots[:, 2] > tables.size):
+        raise ValueError("Program buffers lie outside the buffer space.")
+    n_slots = len(slots)
+    for o, call in enumerate(calls):
+        module = KINDS[call.kind]
+        row = dict(zip(module.INTS, tables.ints[o]))
+        for name, v in row.items():
+            if name in ("src", "dst", "src2", "xhat", "inv") and not 0 <= v < n_slots:
+                raise ValueError(f"Op {o} ({call.kind}) field {name}={v} is not a buffer.")
+            if name.startswith("dsrc") and not -1 <= v < n_slots:
+                raise ValueError(f"Op {o} ({call.kind}) field {name}={v} is not a buffer.")
+        for name, size in getattr(module, "arena_fields", lambda r, s: [])(row, slots):
+            arena, offset = (n_state, row[name]) if name == "state" else (n_params, row[name])
+            if not (0 <= offset and offset + size <= arena):
+                raise ValueError(f"Op {o} ({call.kind}) field {name} reaches outside its arena.")
+    for r in tables.accumulate:
+        if not all(0 <= s < n_slots for s in r[[0, *range(2, 2 + r[1])]]):
+            raise ValueError("An accumulation step names a buffer that does not exist.")
+    if np.any((tables.activity_i < 0) | (tables.activity_i >= n_slots)):
+        raise ValueError("An activity penalty names a buffer that does not exist.")
