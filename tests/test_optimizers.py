@@ -19,105 +19,13 @@ from jitnet import optimizers
 from jitnet.kernels import optimizers as kernels
 from jitnet.optimizers import SGD, Adadelta, Adagrad, Adam, Adamax, AdamW, Nadam, RMSprop, schedules
 from jitnet.program import optimizer_program
+from tests.reference import reference_run
 
 SIZES = [3, 5, 1, 4]  # four variables in one arena
 SEGMENTS = np.cumsum([0, *SIZES]).astype(np.int64)
 GRAD_SCALES = [0.1, 3.0, 1.0, 10.0]  # variable norms ~0.17, 6.7, 1, 20: clipnorm=1 clips some, not all
 LRS = [0.1, 0.05, 0.2, 0.1, 0.02, 0.1]  # a different rate at each of the 6 steps
 RTOL64, ATOL64 = 1e-12, 1e-13  # float64 kernel vs reference: rounding only (seen: 2.3e-14)
-
-
-# -- the reference ----------------------------------------------------------------
-
-
-def ref_clip(grads, c):
-    """Keras 3 ``_clip_gradients``."""
-    if c.get("clipnorm"):
-        return [g * c["clipnorm"] / max(np.sqrt(np.sum(g * g)), c["clipnorm"]) for g in grads]
-    if c.get("global_clipnorm"):
-        norm = np.sqrt(sum(np.sum(g * g) for g in grads))
-        return [g * c["global_clipnorm"] * min(1.0 / norm, 1.0 / c["global_clipnorm"]) for g in grads]
-    if c.get("clipvalue"):
-        return [np.clip(g, -c["clipvalue"], c["clipvalue"]) for g in grads]
-    return grads
-
-
-def ref_update(kind, c, p, g, s, lr, t, u_product):
-    """Keras 3 ``update_step`` of ``kind`` for one variable; ``s`` is its state dict."""
-    if kind == "sgd":
-        mom = c.get("momentum", 0.0)
-        if mom:
-            s["m"] = mom * s["m"] - lr * g
-            p += mom * s["m"] - lr * g if c.get("nesterov") else s["m"]
-        else:
-            p -= lr * g
-    elif kind == "rmsprop":
-        rho, mom, eps = c.get("rho", 0.9), c.get("momentum", 0.0), c.get("epsilon", 1e-7)
-        s["v"] = rho * s["v"] + (1 - rho) * g**2
-        if c.get("centered"):
-            s["a"] = rho * s["a"] + (1 - rho) * g
-            inc = lr * g / np.sqrt(s["v"] - s["a"] ** 2 + eps)
-        else:
-            inc = lr * g / np.sqrt(s["v"] + eps)
-        if mom > 0:
-            s["mo"] = mom * s["mo"] + inc
-            inc = s["mo"]
-        p -= inc
-    elif kind in ("adam", "adamw"):
-        b1, b2, eps = c.get("beta_1", 0.9), c.get("beta_2", 0.999), c.get("epsilon", 1e-7)
-        alpha = lr * np.sqrt(1 - b2**t) / (1 - b1**t)
-        s["m"] += (g - s["m"]) * (1 - b1)
-        s["v"] += (g**2 - s["v"]) * (1 - b2)
-        v = s["v"]
-        if c.get("amsgrad"):
-            s["vh"] = np.maximum(s["vh"], s["v"])
-            v = s["vh"]
-        p -= alpha * s["m"] / (np.sqrt(v) + eps)
-    elif kind == "adagrad":
-        s["acc"] += g**2
-        p -= lr * g / np.sqrt(s["acc"] + c.get("epsilon", 1e-7))
-    elif kind == "adadelta":
-        rho, eps = c.get("rho", 0.95), c.get("epsilon", 1e-7)
-        s["ag"] = rho * s["ag"] + (1 - rho) * g**2
-        delta = -np.sqrt(s["ad"] + eps) * g / np.sqrt(s["ag"] + eps)
-        s["ad"] = rho * s["ad"] + (1 - rho) * delta**2
-        p += lr * delta
-    elif kind == "adamax":
-        b1, b2, eps = c.get("beta_1", 0.9), c.get("beta_2", 0.999), c.get("epsilon", 1e-7)
-        s["m"] += (g - s["m"]) * (1 - b1)
-        s["u"] = np.maximum(b2 * s["u"], np.abs(g))
-        p -= lr * s["m"] / ((1 - b1**t) * (s["u"] + eps))
-    elif kind == "nadam":
-        b1, b2, eps = c.get("beta_1", 0.9), c.get("beta_2", 0.999), c.get("epsilon", 1e-7)
-        u_t = b1 * (1 - 0.5 * 0.96**t)
-        u_t1 = b1 * (1 - 0.5 * 0.96 ** (t + 1))
-        s["m"] += (g - s["m"]) * (1 - b1)
-        s["v"] += (g**2 - s["v"]) * (1 - b2)
-        m_hat = u_t1 * s["m"] / (1 - u_product * u_t1) + (1 - u_t) * g / (1 - u_product)
-        v_hat = s["v"] / (1 - b2**t)
-        p -= m_hat * lr / (np.sqrt(v_hat) + eps)
-
-
-def reference_run(kind, config, params, grads_seq, lrs):
-    """Final variables after ``len(grads_seq)`` Keras 3 ``apply`` calls."""
-    c = dict(config)
-    if kind == "adamw":
-        c.setdefault("weight_decay", 0.004)
-    init = c.get("initial_accumulator_value", 0.1)
-    names = {"sgd": "m", "rmsprop": "v a mo", "adam": "m v vh", "adamw": "m v vh", "adagrad": "acc",
-             "adadelta": "ag ad", "adamax": "m u", "nadam": "m v"}[kind].split()
-    states = [{k: np.full_like(p, init if k == "acc" else 0.0) for k in names} for p in params]
-    params = [p.copy() for p in params]
-    u_product = 1.0
-    for t, (grads, lr) in enumerate(zip(grads_seq, lrs), start=1):
-        grads = ref_clip(grads, c)
-        if c.get("weight_decay") is not None:
-            for p in params:
-                p -= p * c["weight_decay"] * lr
-        u_product *= c.get("beta_1", 0.9) * (1 - 0.5 * 0.96**t)
-        for p, g, s in zip(params, grads, states):
-            ref_update(kind, c, p, g, s, lr, t, u_product)
-    return params
 
 
 # -- the cases ------------------------------------------------------------------------

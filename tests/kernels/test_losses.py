@@ -5,6 +5,7 @@ import pytest
 
 from jitnet import losses
 from jitnet.kernels import losses as kl
+from tests import reference
 
 EPS = 1e-7
 rng = np.random.default_rng(0)
@@ -51,65 +52,13 @@ def test_gradient_matches_central_differences(code, smoothing):
     np.testing.assert_allclose(grad, num, rtol=1e-5, atol=1e-7)
 
 
-def _softmax(z):
-    e = np.exp(z - z.max(axis=1, keepdims=True))
-    return e / e.sum(axis=1, keepdims=True)
-
-
-def _sigmoid(z):
-    return 1 / (1 + np.exp(-z))
-
-
-def reference(code, pred, y, ls=0.0, delta=1.0):
-    """Keras 3's formulas, written out in NumPy."""
-    k = pred.shape[1]
-    if code == kl.MSE:
-        return np.mean((y - pred) ** 2, axis=1)
-    if code == kl.MAE:
-        return np.mean(np.abs(y - pred), axis=1)
-    if code == kl.MAPE:
-        return 100 * np.mean(np.abs((y - pred) / np.maximum(np.abs(y), EPS)), axis=1)
-    if code == kl.MSLE:
-        return np.mean((np.log(np.maximum(pred, EPS) + 1) - np.log(np.maximum(y, EPS) + 1)) ** 2, axis=1)
-    if code == kl.HUBER:
-        e = pred - y
-        return np.mean(np.where(np.abs(e) <= delta, 0.5 * e ** 2, delta * np.abs(e) - 0.5 * delta ** 2), axis=1)
-    if code == kl.LOG_COSH:
-        return np.mean(np.log(np.cosh(pred - y)), axis=1)
-    if code == kl.HINGE:
-        t = 2 * y - 1
-        return np.mean(np.maximum(1 - t * pred, 0), axis=1)
-    if code == kl.SQUARED_HINGE:
-        t = 2 * y - 1
-        return np.mean(np.maximum(1 - t * pred, 0) ** 2, axis=1)
-    if code == kl.CATEGORICAL_HINGE:
-        pos = np.sum(y * pred, axis=1)
-        neg = np.max((1 - y) * pred, axis=1)
-        return np.maximum(neg - pos + 1, 0)
-    if code == kl.KLD:
-        t, p = np.clip(y, EPS, 1), np.clip(pred, EPS, 1)
-        return np.sum(t * np.log(t / p), axis=1)
-    if code == kl.POISSON:
-        return np.mean(pred - y * np.log(pred + EPS), axis=1)
-    if code in (kl.BCE, kl.BCE_LOGITS):
-        t = y * (1 - ls) + 0.5 * ls
-        p = np.clip(pred if code == kl.BCE else _sigmoid(pred), EPS, 1 - EPS)
-        return np.mean(-(t * np.log(p) + (1 - t) * np.log(1 - p)), axis=1)
-    if code in (kl.SCCE, kl.SCCE_LOGITS):
-        y = np.eye(k)[y[:, 0].astype(int)]
-        code = kl.CCE if code == kl.SCCE else kl.CCE_LOGITS
-    t = y * (1 - ls) + ls / k
-    p = pred / pred.sum(axis=1, keepdims=True) if code == kl.CCE else _softmax(pred)
-    return -np.sum(t * np.log(np.clip(p, EPS, 1 - EPS)), axis=1)
-
-
 @pytest.mark.parametrize("code", ALL_CODES)
 def test_values_match_keras_formulas(code):
     pred, y = _data(code)
     ls = 0.1 if code in (kl.BCE, kl.BCE_LOGITS, kl.CCE, kl.CCE_LOGITS) else 0.0
     out = np.empty(pred.shape[0])
     kl.loss_per_sample(code, pred, y, np.array([EPS, ls, 1.0]), out)
-    np.testing.assert_allclose(out, reference(code, pred, y, ls), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(out, reference.loss(code, pred, y, ls), rtol=1e-10, atol=1e-12)
 
 
 def test_logits_path_is_stable_for_large_logits():

@@ -2,7 +2,7 @@
 
 An op module declares ``INTS`` and ``FLOATS``, the names of the fields of its
 parameter record (its row in the program's int and float tables; ``src``,
-``dsrc`` and ``dst`` come first), and either module-level kernels
+``dsrc`` for each input, then ``dst``, come first), and either module-level kernels
 
     forward(iv, fv, bufs, arena, nb, training, step)
     backward(iv, fv, bufs, arena, nb, step)
@@ -15,7 +15,7 @@ kind means a module here and one line in ``KINDS``.
 
 from __future__ import annotations
 
-from . import activation, batchnorm, dense, layernorm, noise, prelu, sparse_dense
+from . import activation, add, batchnorm, dense, layernorm, noise, prelu, sparse_dense
 
 KINDS = {
     "dense": dense,
@@ -25,4 +25,5 @@ KINDS = {
     "batchnorm": batchnorm,
     "layernorm": layernorm,
     "prelu": prelu,
+    "add": add,
 }

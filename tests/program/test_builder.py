@@ -1,0 +1,95 @@
+"""The program builder: refusals, table checks, and gradients summed over a graph."""
+
+import numpy as np
+import pytest
+
+import jitnet as keras
+from jitnet import program
+from jitnet.kernels.buffers import sample_grad, sample_value
+from jitnet.kernels.optimizers import step_source
+from jitnet.program import ProgramBuilder, Structure
+from tests.gradcheck import central_difference
+
+
+def test_an_unknown_op_kind_is_refused_by_name():
+    with pytest.raises(ValueError, match="'conv9d'"):
+        ProgramBuilder((3,)).op("conv9d", 0, 1)
+    with pytest.raises(ValueError, match="'conv9d'"):
+        Structure(ops=(("conv9d", None),))
+
+
+def test_an_unknown_field_is_refused_by_name():
+    b = ProgramBuilder((3,))
+    with pytest.raises(ValueError, match="kernal"):
+        b.op("dense", 0, b.new_slot((2,)), kernal=0)
+
+
+def test_an_optimizer_without_a_rule_is_refused_by_name():
+    with pytest.raises(ValueError, match="code 42"):
+        step_source(42)
+    with pytest.raises(ValueError, match="code 42"):
+        Structure(ops=(), optimizer=42)
+
+    class Homemade(keras.optimizers.SGD):
+        code = 42
+
+    model = keras.Sequential([keras.Input(shape=(2,)), keras.layers.Dense(1)])
+    model.compile(optimizer=Homemade(), loss="mse")
+    with pytest.raises(ValueError, match="code 42"):
+        model.fit(np.zeros((4, 2)), np.zeros(4), verbose=0)
+
+
+def test_tables_that_index_outside_the_arena_are_refused():
+    b = ProgramBuilder((3,))
+    out = b.new_slot((2,))
+    b.op("dense", 0, out, kernel=4, bias=0, use_bias=True)  # kernel 3x2 at 4 needs 10 values
+    tables, _ = b.finish()
+    program.check_tables(tables, b.calls, 10, 0)
+    with pytest.raises(ValueError, match="outside its arena"):
+        program.check_tables(tables, b.calls, 9, 0)
+
+
+def _graph():
+    """x -> dense -> h;  out = dense(h) + tanh(h): ``h`` is read twice."""
+    b = ProgramBuilder((3,))
+    h = b.new_slot((4,))
+    b.op("dense", 0, h, kernel=0, bias=12, use_bias=True)
+    u = b.new_slot((4,))
+    b.op("dense", h, u, kernel=16, bias=32, use_bias=True)
+    v = b.new_slot((4,))
+    b.op("activation", h, v, variant="tanh", a=0, b=np.inf, c=0)
+    out = b.new_slot((4,))
+    b.op("add", (u, v), out)
+    return b, out
+
+
+def test_a_buffer_read_by_two_ops_sums_its_gradients(float64):
+    b, out = _graph()
+    tables, steps = b.finish(needs_input_grad=True)
+    assert len(steps) == 1 and tables.accumulate[0, 1] == 2  # h's two readers write private gradients
+    structure = Structure(ops=tuple((c.kind, c.variant) for c in b.calls), backward_from=len(b.calls) - 1,
+                          accumulate=tuple(steps))
+    module = program.load_program(structure)
+    rng = np.random.default_rng(0)
+    nb = 5
+    params, grads, state = rng.normal(size=36), np.zeros(36), np.zeros(1)
+    ws, dws = np.zeros(nb * tables.size), np.zeros(nb * tables.size)
+    empty = np.zeros((0, 2))
+    P = (tables.ints, tables.floats, tables.accumulate, np.zeros((0, 2), np.int64), empty,
+         np.zeros((0, 4), np.int64), np.zeros((0, 3)), tables.activity_i, tables.activity_f,
+         np.array([out, out, 0, 1], np.int64))
+    bufs = (ws, dws, tables.slots, nb, np.zeros(nb + 1, np.int64), np.zeros(1, np.int64), np.zeros(1))
+    x, r = rng.normal(size=(nb, 3)), rng.normal(size=(nb, 4))
+
+    def objective():
+        sample_value(bufs, 0, nb)[:] = x
+        module.forward(P, bufs, (params, grads, state), nb, True, 0)
+        return float(np.sum(r * sample_value(bufs, out, nb)))
+
+    objective()
+    dws[:] = 0.0
+    sample_grad(bufs, out, nb)[:] = r
+    module.backward(P, bufs, (params, grads, state), nb, 0)
+    np.testing.assert_allclose(grads, central_difference(params, objective), rtol=1e-6, atol=1e-8)
+    gx = sample_grad(bufs, 0, nb).copy()
+    np.testing.assert_allclose(gx.reshape(-1), central_difference(x.reshape(-1), objective), rtol=1e-6, atol=1e-8)

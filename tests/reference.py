@@ -1,0 +1,255 @@
+"""Plain NumPy references: Keras 3's formulas written out, one function per kernel family.
+
+Tests compare the compiled kernels and programs against these in float64.
+"""
+
+import math
+
+import numpy as np
+
+from jitnet.kernels import activations as ka
+from jitnet.kernels import dropout as kd
+from jitnet.kernels import losses as kl
+from jitnet.kernels import random as kr
+
+EPS = 1e-7
+
+
+# -- activations ----------------------------------------------------------------------
+
+def _gelu(z, approximate):
+    if approximate:
+        return 0.5 * z * (1 + np.tanh(np.sqrt(2 / np.pi) * (z + 0.044715 * z**3)))
+    erf = np.vectorize(math.erf)
+    return 0.5 * z * (1 + erf(z / np.sqrt(2)))
+
+
+def activation(code, z, a=0.0, b=math.inf, c=0.0):
+    """``f(z)`` of activation ``code`` with parameters ``a, b, c`` (see ``jitnet.kernels.activations``)."""
+    sig = 1 / (1 + np.exp(-z))
+    if code == ka.LINEAR:
+        return z
+    if code == ka.RELU:
+        return np.where(z >= b, b, np.where(z > c, z, a * (z - c)))
+    if code == ka.ELU:
+        return np.where(z > 0, z, a * np.expm1(z))
+    if code == ka.SELU:
+        return ka.SELU_SCALE * np.where(z > 0, z, ka.SELU_ALPHA * np.expm1(z))
+    if code == ka.GELU:
+        return _gelu(z, a != 0)
+    if code == ka.SIGMOID:
+        return sig
+    if code == ka.HARD_SIGMOID:
+        return np.clip(z / 6 + 0.5, 0, 1)
+    if code == ka.TANH:
+        return np.tanh(z)
+    if code == ka.SOFTMAX:
+        return _softmax(z)
+    if code == ka.SOFTPLUS:
+        return np.log1p(np.exp(z))
+    if code == ka.SOFTSIGN:
+        return z / (1 + np.abs(z))
+    if code == ka.SWISH:
+        return z * sig
+    if code == ka.EXPONENTIAL:
+        return np.exp(z)
+    raise ValueError(code)
+
+
+# -- layers ---------------------------------------------------------------------------
+
+def batchnorm_train(x, gamma, beta, moving_mean, moving_var, momentum, eps):
+    """Training-mode batch normalisation; returns ``y`` and the new moving statistics."""
+    mean, var = x.mean(axis=0), x.var(axis=0)
+    y = gamma * (x - mean) / np.sqrt(var + eps) + beta
+    return y, moving_mean * momentum + mean * (1 - momentum), moving_var * momentum + var * (1 - momentum)
+
+
+def layernorm(x, gamma, beta, eps):
+    """Per-row normalisation over the last axis."""
+    mean, var = x.mean(axis=-1, keepdims=True), x.var(axis=-1, keepdims=True)
+    return gamma * (x - mean) / np.sqrt(var + eps) + beta
+
+
+def prelu(x, alpha):
+    return np.where(x >= 0, x, alpha * x)
+
+
+def _draws(fn, seed, step, shape):
+    n = int(np.prod(shape))
+    return np.array([fn(seed, step, e) for e in range(n)]).reshape(shape)
+
+
+def noise(mode, x, rate, seed, step):
+    """A noise layer in training, with the counter-based draws of ``(seed, step, element)``."""
+    if mode == kd.DROPOUT:
+        return np.where(_draws(kr.uniform, seed, step, x.shape) >= rate, x / (1 - rate), 0.0)
+    if mode == kd.GAUSSIAN_NOISE:
+        return x + rate * _draws(kr.normal, seed, step, x.shape)
+    if mode == kd.GAUSSIAN_DROPOUT:
+        return x * (1 + np.sqrt(rate / (1 - rate)) * _draws(kr.normal, seed, step, x.shape))
+    alpha_p = -ka.SELU_ALPHA * ka.SELU_SCALE
+    keep = _draws(kr.uniform, seed, step, x.shape) >= rate
+    a = 1 / np.sqrt((1 - rate) * (1 + rate * alpha_p**2))
+    return a * np.where(keep, x, alpha_p) - a * alpha_p * rate
+
+
+# -- losses ---------------------------------------------------------------------------
+
+def _softmax(z):
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def _sigmoid(z):
+    return 1 / (1 + np.exp(-z))
+
+
+def loss(code, pred, y, ls=0.0, delta=1.0):
+    """Keras 3's formulas, written out in NumPy."""
+    k = pred.shape[1]
+    if code == kl.MSE:
+        return np.mean((y - pred) ** 2, axis=1)
+    if code == kl.MAE:
+        return np.mean(np.abs(y - pred), axis=1)
+    if code == kl.MAPE:
+        return 100 * np.mean(np.abs((y - pred) / np.maximum(np.abs(y), EPS)), axis=1)
+    if code == kl.MSLE:
+        return np.mean((np.log(np.maximum(pred, EPS) + 1) - np.log(np.maximum(y, EPS) + 1)) ** 2, axis=1)
+    if code == kl.HUBER:
+        e = pred - y
+        return np.mean(np.where(np.abs(e) <= delta, 0.5 * e ** 2, delta * np.abs(e) - 0.5 * delta ** 2), axis=1)
+    if code == kl.LOG_COSH:
+        return np.mean(np.log(np.cosh(pred - y)), axis=1)
+    if code == kl.HINGE:
+        t = 2 * y - 1
+        return np.mean(np.maximum(1 - t * pred, 0), axis=1)
+    if code == kl.SQUARED_HINGE:
+        t = 2 * y - 1
+        return np.mean(np.maximum(1 - t * pred, 0) ** 2, axis=1)
+    if code == kl.CATEGORICAL_HINGE:
+        pos = np.sum(y * pred, axis=1)
+        neg = np.max((1 - y) * pred, axis=1)
+        return np.maximum(neg - pos + 1, 0)
+    if code == kl.KLD:
+        t, p = np.clip(y, EPS, 1), np.clip(pred, EPS, 1)
+        return np.sum(t * np.log(t / p), axis=1)
+    if code == kl.POISSON:
+        return np.mean(pred - y * np.log(pred + EPS), axis=1)
+    if code in (kl.BCE, kl.BCE_LOGITS):
+        t = y * (1 - ls) + 0.5 * ls
+        p = np.clip(pred if code == kl.BCE else _sigmoid(pred), EPS, 1 - EPS)
+        return np.mean(-(t * np.log(p) + (1 - t) * np.log(1 - p)), axis=1)
+    if code in (kl.SCCE, kl.SCCE_LOGITS):
+        y = np.eye(k)[y[:, 0].astype(int)]
+        code = kl.CCE if code == kl.SCCE else kl.CCE_LOGITS
+    t = y * (1 - ls) + ls / k
+    p = pred / pred.sum(axis=1, keepdims=True) if code == kl.CCE else _softmax(pred)
+    return -np.sum(t * np.log(np.clip(p, EPS, 1 - EPS)), axis=1)
+
+
+
+# -- optimizers -----------------------------------------------------------------------
+
+def ref_clip(grads, c):
+    """Keras 3 ``_clip_gradients``."""
+    if c.get("clipnorm"):
+        return [g * c["clipnorm"] / max(np.sqrt(np.sum(g * g)), c["clipnorm"]) for g in grads]
+    if c.get("global_clipnorm"):
+        norm = np.sqrt(sum(np.sum(g * g) for g in grads))
+        return [g * c["global_clipnorm"] * min(1.0 / norm, 1.0 / c["global_clipnorm"]) for g in grads]
+    if c.get("clipvalue"):
+        return [np.clip(g, -c["clipvalue"], c["clipvalue"]) for g in grads]
+    return grads
+
+
+def ref_update(kind, c, p, g, s, lr, t, u_product):
+    """Keras 3 ``update_step`` of ``kind`` for one variable; ``s`` is its state dict."""
+    if kind == "sgd":
+        mom = c.get("momentum", 0.0)
+        if mom:
+            s["m"] = mom * s["m"] - lr * g
+            p += mom * s["m"] - lr * g if c.get("nesterov") else s["m"]
+        else:
+            p -= lr * g
+    elif kind == "rmsprop":
+        rho, mom, eps = c.get("rho", 0.9), c.get("momentum", 0.0), c.get("epsilon", 1e-7)
+        s["v"] = rho * s["v"] + (1 - rho) * g**2
+        if c.get("centered"):
+            s["a"] = rho * s["a"] + (1 - rho) * g
+            inc = lr * g / np.sqrt(s["v"] - s["a"] ** 2 + eps)
+        else:
+            inc = lr * g / np.sqrt(s["v"] + eps)
+        if mom > 0:
+            s["mo"] = mom * s["mo"] + inc
+            inc = s["mo"]
+        p -= inc
+    elif kind in ("adam", "adamw"):
+        b1, b2, eps = c.get("beta_1", 0.9), c.get("beta_2", 0.999), c.get("epsilon", 1e-7)
+        alpha = lr * np.sqrt(1 - b2**t) / (1 - b1**t)
+        s["m"] += (g - s["m"]) * (1 - b1)
+        s["v"] += (g**2 - s["v"]) * (1 - b2)
+        v = s["v"]
+        if c.get("amsgrad"):
+            s["vh"] = np.maximum(s["vh"], s["v"])
+            v = s["vh"]
+        p -= alpha * s["m"] / (np.sqrt(v) + eps)
+    elif kind == "adagrad":
+        s["acc"] += g**2
+        p -= lr * g / np.sqrt(s["acc"] + c.get("epsilon", 1e-7))
+    elif kind == "adadelta":
+        rho, eps = c.get("rho", 0.95), c.get("epsilon", 1e-7)
+        s["ag"] = rho * s["ag"] + (1 - rho) * g**2
+        delta = -np.sqrt(s["ad"] + eps) * g / np.sqrt(s["ag"] + eps)
+        s["ad"] = rho * s["ad"] + (1 - rho) * delta**2
+        p += lr * delta
+    elif kind == "adamax":
+        b1, b2, eps = c.get("beta_1", 0.9), c.get("beta_2", 0.999), c.get("epsilon", 1e-7)
+        s["m"] += (g - s["m"]) * (1 - b1)
+        s["u"] = np.maximum(b2 * s["u"], np.abs(g))
+        p -= lr * s["m"] / ((1 - b1**t) * (s["u"] + eps))
+    elif kind == "nadam":
+        b1, b2, eps = c.get("beta_1", 0.9), c.get("beta_2", 0.999), c.get("epsilon", 1e-7)
+        u_t = b1 * (1 - 0.5 * 0.96**t)
+        u_t1 = b1 * (1 - 0.5 * 0.96 ** (t + 1))
+        s["m"] += (g - s["m"]) * (1 - b1)
+        s["v"] += (g**2 - s["v"]) * (1 - b2)
+        m_hat = u_t1 * s["m"] / (1 - u_product * u_t1) + (1 - u_t) * g / (1 - u_product)
+        v_hat = s["v"] / (1 - b2**t)
+        p -= m_hat * lr / (np.sqrt(v_hat) + eps)
+
+
+class ReferenceOptimizer:
+    """Keras 3 ``apply``, one call per step, for a list of variables."""
+
+    def __init__(self, kind, config, params):
+        self.kind, self.c = kind, dict(config)
+        if kind == "adamw":
+            self.c.setdefault("weight_decay", 0.004)
+        init = self.c.get("initial_accumulator_value", 0.1)
+        names = {"sgd": "m", "rmsprop": "v a mo", "adam": "m v vh", "adamw": "m v vh", "adagrad": "acc",
+                 "adadelta": "ag ad", "adamax": "m u", "nadam": "m v"}[kind].split()
+        self.states = [{k: np.full_like(p, init if k == "acc" else 0.0) for k in names} for p in params]
+        self.t = 0
+        self.u_product = 1.0
+
+    def apply(self, params, grads, lr):
+        """Update ``params`` in place with ``grads``."""
+        c = self.c
+        self.t += 1
+        grads = ref_clip(grads, c)
+        if c.get("weight_decay") is not None:
+            for p in params:
+                p -= p * c["weight_decay"] * lr
+        self.u_product *= c.get("beta_1", 0.9) * (1 - 0.5 * 0.96**self.t)
+        for p, g, s in zip(params, grads, self.states):
+            ref_update(self.kind, c, p, g, s, lr, self.t, self.u_product)
+
+
+def reference_run(kind, config, params, grads_seq, lrs):
+    """Final variables after ``len(grads_seq)`` Keras 3 ``apply`` calls."""
+    params = [p.copy() for p in params]
+    opt = ReferenceOptimizer(kind, config, params)
+    for grads, lr in zip(grads_seq, lrs):
+        opt.apply(params, grads, lr)
+    return params
