@@ -20,7 +20,8 @@ def build(layers, input_shape, batch):
 def forward(trainer, x, training=True, step=3):
     nb = x.shape[0]
     sample_value(trainer.bufs, 0, nb)[:] = x.reshape(nb, -1)
-    trainer.program(False).forward(trainer.P, trainer.bufs, trainer.arena_group, nb, training, step)
+    module, P = trainer.program()
+    module.forward(P, trainer.bufs, trainer.arena_group, nb, training, step)
     return sample_value(trainer.bufs, trainer.pred_slot, nb).copy()
 
 
@@ -31,7 +32,8 @@ def analytic(trainer, x, r, training=True, step=3):
     a = trainer.arena
     trainer.dws[:] = 0.0
     sample_grad(trainer.bufs, trainer.pred_slot, nb)[:] = r
-    trainer.program(False).backward(trainer.P, trainer.bufs, trainer.arena_group, nb, step)
+    module, P = trainer.program()
+    module.backward(P, trainer.bufs, trainer.arena_group, nb, step)
     dx = sample_grad(trainer.bufs, 0, nb).copy()
     return a.grads.copy(), dx
 

@@ -142,9 +142,9 @@ def test_activity_regularizer_gradient_matches_finite_differences(float64):
 
     def objective():
         y = forward(trainer, x)
-        act_i, act_f = trainer.P[7], trainer.P[8]
+        t = trainer.tables
         return float(np.sum(r * y)) + sum(kr.activity_penalty(trainer.bufs, s, l1, l2, 5)
-                                          for (s,), (l1, l2) in zip(act_i, act_f))
+                                          for (s, _), (l1, l2) in zip(t.activity_i, t.activity_f))
 
     grads, gx = analytic(trainer, x, r)
     for flat, g in ((a.params[:a.n_trainable], grads[:a.n_trainable]), (x.reshape(-1), gx.reshape(-1))):

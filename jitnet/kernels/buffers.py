@@ -14,51 +14,62 @@ first), their gradients at the same offsets, and non-trainable state.
 
 from __future__ import annotations
 
-from ._jit import kernel
+from ._jit import inline_kernel, kernel
 from .views import view2d
 
 
-@kernel
+@inline_kernel
 def value(bufs, s, nb):
     """Buffer ``s`` for ``nb`` samples as a (nb * rows, features) view of ``ws``."""
     slots, mb = bufs[2], bufs[3]
     return view2d(bufs[0], mb * slots[s, 0], nb * slots[s, 1], slots[s, 2])
 
 
-@kernel
+@inline_kernel
 def grad(bufs, s, nb):
     """The gradient of buffer ``s``: the same view of ``dws``."""
     slots, mb = bufs[2], bufs[3]
     return view2d(bufs[1], mb * slots[s, 0], nb * slots[s, 1], slots[s, 2])
 
 
-@kernel
+@inline_kernel
 def sample_value(bufs, s, nb):
     """Buffer ``s`` for ``nb`` samples as a (nb, rows * features) view of ``ws``."""
     slots, mb = bufs[2], bufs[3]
     return view2d(bufs[0], mb * slots[s, 0], nb, slots[s, 1] * slots[s, 2])
 
 
-@kernel
+@inline_kernel
 def sample_grad(bufs, s, nb):
     """``sample_value`` of ``dws``."""
     slots, mb = bufs[2], bufs[3]
     return view2d(bufs[1], mb * slots[s, 0], nb, slots[s, 1] * slots[s, 2])
 
 
-@kernel
+@inline_kernel
 def matrix(a, offset, rows, cols):
     """``a[offset:offset + rows * cols]`` as a (rows, cols) view."""
     return view2d(a, offset, rows, cols)
 
 
 @kernel
+def copy(src, dst):
+    """``dst = src`` for 2-D arrays of one shape (a loop: no shape-error path to compile)."""
+    for i in range(src.shape[0]):
+        for j in range(src.shape[1]):
+            dst[i, j] = src[i, j]
+
+
+@kernel
 def accumulate(bufs, target, sources, nb):
     """``grad(target) = sum of grad(s) for s in sources``: a buffer read by several ops."""
     out = sample_grad(bufs, target, nb)
-    out[:] = sample_grad(bufs, sources[0], nb)
+    copy(sample_grad(bufs, sources[0], nb), out)
     for k in range(1, sources.shape[0]):
-        out += sample_grad(bufs, sources[k], nb)
+        src = sample_grad(bufs, sources[k], nb)
+        for i in range(out.shape[0]):
+            for j in range(out.shape[1]):
+                out[i, j] += src[i, j]
 
 
 @kernel

@@ -11,20 +11,12 @@ from __future__ import annotations
 
 import math
 
-from numba import prange
-
-from ._jit import kernel, parallel_kernel
+from ._jit import kernel
 from .activations import SELU_ALPHA, SELU_SCALE
 from .random import normal, uniform
 
 DROPOUT, GAUSSIAN_NOISE, GAUSSIAN_DROPOUT, ALPHA_DROPOUT = 0, 1, 2, 3
 _ALPHA_P = -SELU_ALPHA * SELU_SCALE
-# Below this many elements a thread launch costs more than it saves: between
-# BLAS calls Numba's workers wait for BLAS's spinning threads (measured: a
-# 32x100 Dropout took ~5 ms a step in parallel, ~10 us serial).
-PARALLEL_MIN_ELEMENTS = 1 << 20
-
-
 @kernel
 def _noise_row(mode, x, out, i, param, seed, step, backward, a, shift):
     cols = x.shape[1]
@@ -51,26 +43,16 @@ def _alpha_coefficients(param):
     return a, -a * _ALPHA_P * param
 
 
-@parallel_kernel
-def _noise_parallel(mode, x, out, param, seed, step, backward):
-    a, shift = _alpha_coefficients(param)
-    for i in prange(x.shape[0]):
-        _noise_row(mode, x, out, i, param, seed, step, backward, a, shift)
-
-
 @kernel
 def noise_apply(mode, x, out, param, seed, step, backward):
     """Apply the layer's noise to ``x`` (forward) or to its gradient (backward).
 
     ``x``, ``out``: (rows, features), ``out`` written (may alias ``x``). The
     noise for element ``e`` is drawn from ``(seed, step, e)``, so the
-    backward call regenerates exactly the forward mask, and the parallel
-    path (rows split over threads, for large arrays) gives the same values
-    as the serial one.
+    backward call regenerates exactly the forward mask. Serial: a parallel
+    path paid only above a million elements per batch, and its compile
+    (1-2 s) is more than most models ever save.
     """
-    if x.size >= PARALLEL_MIN_ELEMENTS:
-        _noise_parallel(mode, x, out, param, seed, step, backward)
-        return
     a, shift = _alpha_coefficients(param)
     for i in range(x.shape[0]):
         _noise_row(mode, x, out, i, param, seed, step, backward, a, shift)

@@ -43,11 +43,8 @@ def _callbacks(model, callbacks, verbose, epochs: int, steps: int) -> CallbackLi
                         epochs=epochs, steps=steps)
 
 
-_STEP_NAMES = {"train_steps": "training", "test_steps": "evaluation", "predict_steps": "prediction"}
-
-
-def _print_compile(name: str, seconds: float) -> None:
-    print(f"Compiled the {_STEP_NAMES[name]} program for this model in {seconds:.1f} s "
+def _print_compile(seconds: float) -> None:
+    print(f"Compiled the program for this model in {seconds:.1f} s "
           "(done once: later runs load it from the cache).", flush=True)
 
 

@@ -86,26 +86,23 @@ class Trainer:
         self.optimizer = optimizer
         self.on_compile: Callable[[str, float], None] | None = None
         self._fuse_loss()
-        self.tables, steps = builder.finish(needs_input_grad=input_grad, backward_from=self.backward_from)
+        self.tables = builder.finish(needs_input_grad=input_grad, backward_from=self.backward_from)
         self.slots = self.tables.slots
         self.size = self.tables.size
         program.check_tables(self.tables, builder.calls, arena.params.size, arena.state.size)
-        variables = [v for layer in layers for v in layer.arena_weights]
-        weight_tables = _weight_tables(variables)
+        weight_tables = _weight_tables([v for layer in layers for v in layer.arena_weights])
         self._structure = {
-            "backward_from": self.backward_from, "accumulate": tuple(steps),
-            "activity": tuple(self._producer(s) for s, _, _ in builder.activity),
-            "loss": self.loss_code if loss is not None else None,
-            "metrics": tuple(m.code for m in metrics), "optimizer": None if optimizer is None else optimizer.code,
+            "loss": self.loss_code if loss is not None else None, "metrics": tuple(m.code for m in metrics),
+            "optimizer": None if optimizer is None else optimizer.code,
             "penalties": len(weight_tables[0]) > 0, "constraints": len(weight_tables[2]) > 0,
+            "activity": len(builder.activity) > 0, "accumulate": len(self.tables.accumulate) > 0,
         }
         rows = int(self.slots[self.pred_slot, 1])  # output rows per sample: loss terms are per row
-        meta = np.array([self.pred_slot, self.loss_slot, self.loss_code, rows], np.int64)
-        t = self.tables
-        self.P = (t.ints, t.floats, t.accumulate, *weight_tables, t.activity_i, t.activity_f, meta)
+        self.meta = np.array([self.pred_slot, self.loss_slot, self.loss_code, rows, self.backward_from], np.int64)
+        self._weight_tables = weight_tables
         self._metric_tables()
-        self._programs: dict[bool, object] = {}
-        self._compiled: dict[tuple[bool, str], Callable] = {}
+        self._programs: dict[bool, tuple] = {}
+        self._compiled: dict[bool, Callable] = {}
         self.chunk = 1  # batches per compiled call, tuned by the fit loop
         self.mb = 0
         self.ky = 0
@@ -113,12 +110,11 @@ class Trainer:
         calls = builder.calls
         self.sparse_ok = bool(calls) and calls[0].kind == "dense" and calls[0].inputs == (0,) and \
             self.slots[0, 1] == 1 and self.slots[0, 2] >= 256
+        dtype = arena.params.dtype
+        self._no_opt = (np.zeros((1, 1), dtype), np.zeros(1), np.zeros(4), np.zeros(2, np.int64), np.zeros(1), 0)
+        self._no_out = np.zeros((1, 1), dtype)
         if optimizer is not None:
             optimizer.build(arena.n_trainable, arena.params.dtype, arena.segments)
-
-    def _producer(self, slot: int) -> int:
-        start = self.builder.slots[slot][0]
-        return next((o for o, c in enumerate(self.builder.calls) if self.builder.slots[c.output][0] == start), -1)
 
     def _fuse_loss(self) -> None:
         """Compute sigmoid/softmax + crossentropy from the logits when possible."""
@@ -148,24 +144,25 @@ class Trainer:
         self.acc = np.zeros((m + 1, 2), np.float64)
         self.loss_hyper = self.loss.hyper() if self.loss is not None else np.zeros(3)
 
-    def program(self, sparse: bool):
-        """The compiled program module for dense or sparse inputs."""
+    def program(self, sparse: bool = False):
+        """The compiled program module for dense or sparse inputs, and its tables ``P``."""
         if sparse not in self._programs:
-            ops = tuple((c.kind, c.variant) for c in self.builder.calls)
-            if sparse:
-                ops = (("sparse_dense", None), *ops[1:])
-            self._programs[sparse] = program.load_program(program.Structure(ops=ops, **self._structure))
+            kinds, index = self.builder.kinds(sparse)
+            t = self.tables
+            P = (t.ints, t.floats, index, t.accumulate, *self._weight_tables, t.activity_i, t.activity_f, self.meta)
+            structure = program.Structure(kinds=kinds, sparse=sparse, **self._structure)
+            self._programs[sparse] = (program.load_program(structure), P)
         return self._programs[sparse]
 
-    def _entry(self, sparse: bool, name: str, args: tuple):
-        """The compiled function ``name``; its first compile is timed and reported."""
-        fn = self._compiled.get((sparse, name))
+    def _run(self, sparse: bool, args: tuple) -> int:
+        """Call the program's ``run_steps``; its first compile is timed and reported."""
+        fn = self._compiled.get(sparse)
         if fn is None:
-            fn, seconds = program.compile_entry(self.program(sparse), name, args)
-            self._compiled[(sparse, name)] = fn
+            fn, seconds = program.compile_entry(self.program(sparse)[0], "run_steps", args)
+            self._compiled[sparse] = fn
             if self.on_compile is not None and seconds > REPORT_SECONDS:
-                self.on_compile(name, seconds)
-        return fn
+                self.on_compile(seconds)
+        return fn(*args)
 
     def inputs(self, x: np.ndarray, batch_size: int) -> Inputs:
         """``x`` (n, features) as dense or, when sparse enough, CSR rows."""
@@ -237,48 +234,37 @@ class Trainer:
         val = inputs.val if inputs.sparse else self.bval
         return (inputs.x, inputs.ptr, inputs.idx, val, y, sw, np.asarray(order, np.int64))
 
-    def _head(self) -> tuple:
-        return (self.ybuf, self.swbuf, self.scratch, self.acc, self.loss_hyper, self.metric_param,
+    def _steps(self, mode: int, inputs: Inputs, y, sw, order, first: int, n_batches: int, batch_size: int,
+               opt: tuple, iteration: int = 0, training: bool = False, out: np.ndarray | None = None) -> int:
+        data = self._data(inputs, y, sw, order, batch_size)
+        head = (self.ybuf, self.swbuf, self.scratch, self.acc, self.loss_hyper, self.metric_param,
                 self.metric_loss, self.metric_hyper)
-
-    def _train_args(self, inputs, y, sw, order, first, n_batches, batch_size, lrs, iteration) -> tuple:
-        opt, a = self.optimizer, self.arena
-        data = self._data(inputs, y, sw, order, batch_size)
-        opt_group = (opt.slots, opt.scalars, opt.hyper, opt.segments, lrs, a.n_trainable)
-        run = (int(first), int(n_batches), int(batch_size), int(iteration))
-        return (data, self.P, self.bufs, self.arena_group, self._head(), opt_group, run)
-
-    def _test_args(self, inputs, y, sw, order, first, n_batches, batch_size) -> tuple:
-        data = self._data(inputs, y, sw, order, batch_size)
-        run = (int(first), int(n_batches), int(batch_size), 0)
-        return (data, self.P, self.bufs, self.arena_group, self._head(), run)
-
-    def prepare(self, inputs: Inputs, y, sw, batch_size: int, train: bool = True) -> None:
-        """Compile (or load) the train or test steps for these inputs before the first batch."""
-        order = np.arange(1)
-        if train:
-            lrs = np.zeros(1)
-            self._entry(inputs.sparse, "train_steps", self._train_args(inputs, y, sw, order, 0, 0, batch_size, lrs, 0))
-        else:
-            self._entry(inputs.sparse, "test_steps", self._test_args(inputs, y, sw, order, 0, 0, batch_size))
+        run = (int(first), int(n_batches), int(batch_size), int(iteration), int(training))
+        P = self.program(inputs.sparse)[1]
+        out = self._no_out if out is None else out
+        return self._run(inputs.sparse, (mode, data, P, self.bufs, self.arena_group, head, opt, run, out))
 
     def train(self, inputs: Inputs, y, sw, order, first: int, n_batches: int, batch_size: int, lrs: np.ndarray,
               iteration: int) -> int:
         """Run ``n_batches`` training steps; returns how many ran (fewer on a non-finite loss)."""
-        args = self._train_args(inputs, y, sw, order, first, n_batches, batch_size, lrs, iteration)
-        return self._entry(inputs.sparse, "train_steps", args)(*args)
+        o = self.optimizer
+        opt = (o.slots, o.scalars, o.hyper, o.segments, lrs, int(self.arena.n_trainable))
+        return self._steps(0, inputs, y, sw, order, first, n_batches, batch_size, opt, iteration)
 
     def test(self, inputs: Inputs, y, sw, order, first: int, n_batches: int, batch_size: int) -> None:
         """Accumulate loss and metrics in inference mode."""
-        args = self._test_args(inputs, y, sw, order, first, n_batches, batch_size)
-        self._entry(inputs.sparse, "test_steps", args)(*args)
+        self._steps(1, inputs, y, sw, order, first, n_batches, batch_size, self._opt_group())
 
     def predict(self, inputs: Inputs, order, first: int, n_batches: int, batch_size: int, out: np.ndarray,
                 training: bool = False, step: int = 0) -> None:
         """Write outputs of batches ``first ..`` into ``out`` (n, width)."""
         dtype = self.arena.params.dtype
         y, sw = np.zeros((1, max(self.ky, 1)), dtype), np.zeros(1, dtype)
-        data = self._data(inputs, y, sw, order, batch_size)
-        run = (int(first), int(n_batches), int(batch_size), 0)
-        args = (data, self.P, self.bufs, self.arena_group, run, bool(training), int(step), out)
-        self._entry(inputs.sparse, "predict_steps", args)(*args)
+        self._steps(2, inputs, y, sw, order, first, n_batches, batch_size, self._opt_group(), step, training, out)
+
+    def _opt_group(self) -> tuple:
+        """The optimizer group, or a stand-in of the same types for models without one."""
+        o = self.optimizer
+        if o is None or not getattr(o, "built", False):
+            return self._no_opt
+        return (o.slots, o.scalars, o.hyper, o.segments, np.zeros(1), int(self.arena.n_trainable))

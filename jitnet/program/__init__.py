@@ -31,11 +31,17 @@ __all__ = [
 
 def load_program(structure: Structure) -> ModuleType:
     """The program module of ``structure`` (generated and cached on first use)."""
-    return cache.load(codegen.source(structure))
+    modules = {}
+    for kind, variant in structure.kinds:
+        if variant is not None:
+            modules[(kind, variant)] = cache.load(codegen.variant_source(kind, variant)).__name__
+    if structure.optimizer is not None:
+        modules[("optimizer", str(structure.optimizer))] = optimizer_program(structure.optimizer).__name__
+    return cache.load(codegen.source(structure, modules))
 
 
 def optimizer_program(code: int) -> ModuleType:
-    """A module holding only the ``optimizer_step`` of optimizer ``code``."""
+    """A module holding only the ``optimizer_step`` of optimizer ``code`` (shared by every program)."""
     return cache.load(codegen.optimizer_source(code))
 
 

@@ -38,8 +38,8 @@ class Tables:
     ints: np.ndarray  # (n_ops, width) int64, each row laid out by its kind's INTS
     floats: np.ndarray  # (n_ops, width) float64, by its kind's FLOATS
     slots: np.ndarray  # (n_slots, 3) int64: start, rows, features per sample
-    accumulate: np.ndarray  # (n, 2 + readers) int64: target, count, private gradient buffers
-    activity_i: np.ndarray  # (n, 1) int64: the buffer of an activity penalty
+    accumulate: np.ndarray  # (n, 3 + readers) int64: op (-1: end), target, count, private gradient buffers
+    activity_i: np.ndarray  # (n, 2) int64: the buffer of an activity penalty and the op that writes it
     activity_f: np.ndarray  # (n, 2) float64: its l1, l2
     size: int  # values per sample in the buffers
 
@@ -101,12 +101,12 @@ class ProgramBuilder:
 
     # -- finishing -------------------------------------------------------------
 
-    def finish(self, needs_input_grad: bool = False, backward_from: int | None = None) -> tuple[Tables, list]:
+    def finish(self, needs_input_grad: bool = False, backward_from: int | None = None) -> Tables:
         """Lay out input gradients and pack the tables.
 
-        Ops ``0..backward_from`` run backward (default: all). Returns the tables
-        and the accumulation steps ``(op, row)``: row ``row`` of the
-        accumulate table runs just before op ``op``'s backward (-1: at the end).
+        Ops ``0..backward_from`` run backward (default: all). A row of the
+        accumulate table runs just before the backward pass of the op that
+        wrote its buffer (-1: after the last, for the model's input).
         """
         last = len(self.calls) - 1 if backward_from is None else backward_from
         readers: dict[int, list[tuple[int, int]]] = {}
@@ -114,8 +114,7 @@ class ProgramBuilder:
             for i, s in enumerate(call.inputs):
                 readers.setdefault(self.slots[s][0], []).append((o, i))
         dsrc = [[-1] * len(call.inputs) for call in self.calls]
-        accumulate, steps = [], []
-        producer = {self.slots[c.output][0]: o for o, c in enumerate(self.calls)}
+        accumulate = []
         for start, reads in readers.items():
             if start == self.slots[self.input_slot][0] and not needs_input_grad:
                 continue
@@ -130,9 +129,27 @@ class ProgramBuilder:
                 dsrc[o][i] = self.new_slot((rows, feats))
                 private.append(dsrc[o][i])
             target = self.calls[reads[0][0]].inputs[reads[0][1]]
-            steps.append((producer.get(start, -1), len(accumulate)))
-            accumulate.append([target, len(private), *private])
-        return self._tables(dsrc, accumulate), steps
+            accumulate.append([self.producer(target), target, len(private), *private])
+        return self._tables(dsrc, accumulate)
+
+    def producer(self, slot: int) -> int:
+        """The op that writes the memory of ``slot`` (-1: the model's input)."""
+        start = self.slots[slot][0]
+        return next((o for o, c in enumerate(self.calls) if self.slots[c.output][0] == start), -1)
+
+    def kinds(self, sparse: bool = False) -> tuple[tuple[tuple[str, str | None], ...], np.ndarray]:
+        """The (kind, variant) pairs in first-use order, and each op's index into them.
+
+        With ``sparse``, a first dense op reads CSR rows (kind ``sparse_dense``).
+        """
+        pairs: list[tuple[str, str | None]] = []
+        index = np.zeros(len(self.calls), np.int64)
+        for o, call in enumerate(self.calls):
+            pair = ("sparse_dense", None) if sparse and o == 0 else (call.kind, call.variant)
+            if pair not in pairs:
+                pairs.append(pair)
+            index[o] = pairs.index(pair)
+        return tuple(pairs), index
 
     def _tables(self, dsrc: list[list[int]], accumulate: list[list[int]]) -> Tables:
         n = len(self.calls)
@@ -149,11 +166,11 @@ class ProgramBuilder:
             values["dst"] = call.output
             ints[o, :len(module.INTS)] = [values.get(name, 0) for name in module.INTS]
             floats[o, :len(module.FLOATS)] = [call.floats.get(name, 0.0) for name in module.FLOATS]
-        width_a = max([len(r) for r in accumulate] + [2])
+        width_a = max([len(r) for r in accumulate] + [3])
         acc = np.zeros((len(accumulate), width_a), np.int64)
         for r, row in enumerate(accumulate):
             acc[r, :len(row)] = row
-        act_i = np.array([[s] for s, _, _ in self.activity], np.int64).reshape(-1, 1)
+        act_i = np.array([[s, self.producer(s)] for s, _, _ in self.activity], np.int64).reshape(-1, 2)
         act_f = np.array([[a, b] for _, a, b in self.activity], np.float64).reshape(-1, 2)
         slots = np.array(self.slots, np.int64).reshape(-1, 3)
         return Tables(ints, floats, slots, acc, act_i, act_f, self.size)
@@ -178,7 +195,8 @@ def check_tables(tables: Tables, calls: list[OpCall], n_params: int, n_state: in
             if not (0 <= offset and offset + size <= arena):
                 raise ValueError(f"Op {o} ({call.kind}) field {name} reaches outside its arena.")
     for r in tables.accumulate:
-        if not all(0 <= s < n_slots for s in r[[0, *range(2, 2 + r[1])]]):
-            raise ValueError("An accumulation step names a buffer that does not exist.")
-    if np.any((tables.activity_i < 0) | (tables.activity_i >= n_slots)):
-        raise ValueError("An activity penalty names a buffer that does not exist.")
+        if not all(0 <= s < n_slots for s in r[[1, *range(3, 3 + r[2])]]) or not -1 <= r[0] < len(calls):
+            raise ValueError("An accumulation step names a buffer or op that does not exist.")
+    act = tables.activity_i
+    if np.any((act[:, 0] < 0) | (act[:, 0] >= n_slots) | (act[:, 1] < -1) | (act[:, 1] >= len(calls))):
+        raise ValueError("An activity penalty names a buffer or op that does not exist.")

@@ -121,6 +121,10 @@ def load(source: str) -> ModuleType:
 
 def rebuild(module: ModuleType) -> ModuleType:
     """A fresh copy of a loaded program whose compiled files could not be used."""
+    for fn in vars(module).values():  # Numba's files, beside the program or under NUMBA_CACHE_DIR
+        path = getattr(getattr(fn, "_cache", None), "_cache_path", None)
+        if path and getattr(fn, "py_func", None) is not None and fn.py_func.__module__ == module.__name__:
+            shutil.rmtree(path, ignore_errors=True)
     clear(module.__jitnet_folder__)
     _LOADED.pop(key_of(module.__jitnet_source__), None)
     return load(module.__jitnet_source__)

@@ -15,7 +15,7 @@ def test_an_unknown_op_kind_is_refused_by_name():
     with pytest.raises(ValueError, match="'conv9d'"):
         ProgramBuilder((3,)).op("conv9d", 0, 1)
     with pytest.raises(ValueError, match="'conv9d'"):
-        Structure(ops=(("conv9d", None),))
+        Structure(kinds=(("conv9d", None),))
 
 
 def test_an_unknown_field_is_refused_by_name():
@@ -28,7 +28,7 @@ def test_an_optimizer_without_a_rule_is_refused_by_name():
     with pytest.raises(ValueError, match="code 42"):
         step_source(42)
     with pytest.raises(ValueError, match="code 42"):
-        Structure(ops=(), optimizer=42)
+        Structure(kinds=(), optimizer=42)
 
     class Homemade(keras.optimizers.SGD):
         code = 42
@@ -43,7 +43,7 @@ def test_tables_that_index_outside_the_arena_are_refused():
     b = ProgramBuilder((3,))
     out = b.new_slot((2,))
     b.op("dense", 0, out, kernel=4, bias=0, use_bias=True)  # kernel 3x2 at 4 needs 10 values
-    tables, _ = b.finish()
+    tables = b.finish()
     program.check_tables(tables, b.calls, 10, 0)
     with pytest.raises(ValueError, match="outside its arena"):
         program.check_tables(tables, b.calls, 9, 0)
@@ -65,19 +65,18 @@ def _graph():
 
 def test_a_buffer_read_by_two_ops_sums_its_gradients(float64):
     b, out = _graph()
-    tables, steps = b.finish(needs_input_grad=True)
-    assert len(steps) == 1 and tables.accumulate[0, 1] == 2  # h's two readers write private gradients
-    structure = Structure(ops=tuple((c.kind, c.variant) for c in b.calls), backward_from=len(b.calls) - 1,
-                          accumulate=tuple(steps))
-    module = program.load_program(structure)
+    tables = b.finish(needs_input_grad=True)
+    # h's two readers write private gradients, summed before the first dense op's backward pass.
+    assert tables.accumulate.shape[0] == 1 and tables.accumulate[0, 0] == 0 and tables.accumulate[0, 2] == 2
+    kinds, index = b.kinds()
+    module = program.load_program(Structure(kinds=kinds, accumulate=True))
     rng = np.random.default_rng(0)
     nb = 5
     params, grads, state = rng.normal(size=36), np.zeros(36), np.zeros(1)
     ws, dws = np.zeros(nb * tables.size), np.zeros(nb * tables.size)
-    empty = np.zeros((0, 2))
-    P = (tables.ints, tables.floats, tables.accumulate, np.zeros((0, 2), np.int64), empty,
+    P = (tables.ints, tables.floats, index, tables.accumulate, np.zeros((0, 2), np.int64), np.zeros((0, 2)),
          np.zeros((0, 4), np.int64), np.zeros((0, 3)), tables.activity_i, tables.activity_f,
-         np.array([out, out, 0, 1], np.int64))
+         np.array([out, out, 0, 1, len(b.calls) - 1], np.int64))
     bufs = (ws, dws, tables.slots, nb, np.zeros(nb + 1, np.int64), np.zeros(1, np.int64), np.zeros(1))
     x, r = rng.normal(size=(nb, 3)), rng.normal(size=(nb, 4))
 

@@ -6,15 +6,15 @@ fields. The backward pass hands ``dL/ddst`` to both inputs.
 
 from __future__ import annotations
 
-from .._jit import kernel
-from ..buffers import sample_grad, sample_value
+from .._jit import inner_kernel
+from ..buffers import copy, sample_grad, sample_value
 
 INTS = ("src", "dsrc", "src2", "dsrc2", "dst")
 FLOATS = ()
 SRC, DSRC, SRC2, DSRC2, DST = range(len(INTS))
 
 
-@kernel
+@inner_kernel
 def forward(iv, fv, bufs, arena, nb, training, step):
     """``y = a + b``."""
     a, b = sample_value(bufs, iv[SRC], nb), sample_value(bufs, iv[SRC2], nb)
@@ -24,10 +24,10 @@ def forward(iv, fv, bufs, arena, nb, training, step):
             y[i, j] = a[i, j] + b[i, j]
 
 
-@kernel
+@inner_kernel
 def backward(iv, fv, bufs, arena, nb, step):
     """``da = db = dy``."""
     dy = sample_grad(bufs, iv[DST], nb)
     for field in (DSRC, DSRC2):
         if iv[field] >= 0:
-            sample_grad(bufs, iv[field], nb)[:] = dy
+            copy(dy, sample_grad(bufs, iv[field], nb))

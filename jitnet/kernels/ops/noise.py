@@ -8,8 +8,8 @@ from ``(seed, step, element)``.
 
 from __future__ import annotations
 
-from .._jit import kernel
-from ..buffers import grad, value
+from .._jit import inner_kernel
+from ..buffers import copy, grad, value
 from ..dropout import noise_apply
 
 INTS = ("src", "dsrc", "dst", "mode", "seed")
@@ -17,7 +17,7 @@ FLOATS = ("rate",)
 SRC, DSRC, DST, MODE, SEED = range(len(INTS))
 
 
-@kernel
+@inner_kernel
 def forward(iv, fv, bufs, arena, nb, training, step):
     """``dst = noise(src)`` in training, else a copy."""
     x = value(bufs, iv[SRC], nb)
@@ -25,10 +25,10 @@ def forward(iv, fv, bufs, arena, nb, training, step):
     if training:
         noise_apply(iv[MODE], x, y, fv[0], iv[SEED], step, False)
     else:
-        y[:] = x
+        copy(x, y)
 
 
-@kernel
+@inner_kernel
 def backward(iv, fv, bufs, arena, nb, step):
     """``dsrc = dst'`` through the same noise."""
     if iv[DSRC] >= 0:
