@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import math
 
-from ._jit import kernel
+from ._jit import entry_kernel, kernel
 
 LINEAR, RELU, ELU, SELU, GELU, SIGMOID, HARD_SIGMOID, TANH = 0, 1, 2, 3, 4, 5, 6, 7
 SOFTMAX, SOFTPLUS, SOFTSIGN, SWISH, EXPONENTIAL = 8, 9, 10, 11, 12
@@ -296,7 +296,7 @@ def is_plain_relu(code: int, a: float, b: float, c: float) -> bool:
     return code == RELU and a == 0.0 and c == 0.0 and b == math.inf
 
 
-@kernel
+@entry_kernel
 def activation_forward(code, z, y, a, b, c):
     """``y = f(z)`` elementwise (softmax: per row).
 
@@ -317,7 +317,7 @@ def activation_forward(code, z, y, a, b, c):
                 y[i, j] = _scalar_forward(code, z[i, j], a, b, c)
 
 
-@kernel
+@entry_kernel
 def activation_backward(code, z, y, dy, dz, a, b, c):
     """``dz = dy * f'(z)`` (softmax: ``dz = y * (dy - sum(dy * y))`` per row).
 

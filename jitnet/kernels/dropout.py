@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 
-from ._jit import kernel
+from ._jit import entry_kernel, kernel
 from .activations import SELU_ALPHA, SELU_SCALE
 from .random import normal, uniform
 
@@ -43,7 +43,7 @@ def _alpha_coefficients(param):
     return a, -a * _ALPHA_P * param
 
 
-@kernel
+@entry_kernel
 def noise_apply(mode, x, out, param, seed, step, backward):
     """Apply the layer's noise to ``x`` (forward) or to its gradient (backward).
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 
-from ._jit import kernel
+from ._jit import entry_kernel, kernel
 from .activations import softplus
 
 MSE, MAE, MAPE, MSLE, HUBER, LOG_COSH, HINGE, SQUARED_HINGE = 0, 1, 2, 3, 4, 5, 6, 7
@@ -247,7 +247,7 @@ def _binary_hinge(code, y):
 # ``sum_i w_i L_i``, writing ``d(sum_i w_i L_i / n) / dpred`` when asked.
 
 
-@kernel
+@entry_kernel
 def elementwise_loss(code, pred, y, sample_weight, dpred, hyper, want_grad):
     """The mean-reduced losses (regression, hinge, Poisson, binary crossentropy)."""
     n = pred.shape[0]
@@ -259,7 +259,7 @@ def elementwise_loss(code, pred, y, sample_weight, dpred, hyper, want_grad):
     return total
 
 
-@kernel
+@entry_kernel
 def bce_logits_loss(code, pred, y, sample_weight, dpred, hyper, want_grad):
     """Sigmoid crossentropy on logits; without label smoothing, one exp per output and no dispatch."""
     if hyper[1] != 0.0:
@@ -275,7 +275,7 @@ def bce_logits_loss(code, pred, y, sample_weight, dpred, hyper, want_grad):
     return total
 
 
-@kernel
+@entry_kernel
 def kld_loss(code, pred, y, sample_weight, dpred, hyper, want_grad):
     """KL divergence."""
     n = pred.shape[0]
@@ -286,7 +286,7 @@ def kld_loss(code, pred, y, sample_weight, dpred, hyper, want_grad):
     return total
 
 
-@kernel
+@entry_kernel
 def categorical_hinge_loss(code, pred, y, sample_weight, dpred, hyper, want_grad):
     """Categorical hinge."""
     n = pred.shape[0]
@@ -297,7 +297,7 @@ def categorical_hinge_loss(code, pred, y, sample_weight, dpred, hyper, want_grad
     return total
 
 
-@kernel
+@entry_kernel
 def crossentropy_logits_loss(code, pred, y, sample_weight, dpred, hyper, want_grad):
     """Softmax crossentropy on logits, dense or sparse targets."""
     n = pred.shape[0]
@@ -308,7 +308,7 @@ def crossentropy_logits_loss(code, pred, y, sample_weight, dpred, hyper, want_gr
     return total
 
 
-@kernel
+@entry_kernel
 def crossentropy_loss(code, pred, y, sample_weight, dpred, hyper, want_grad):
     """Crossentropy of probabilities, dense or sparse targets."""
     n = pred.shape[0]
@@ -329,7 +329,7 @@ def family(code: int) -> str:
     return FAMILY.get(code, "elementwise_loss")
 
 
-@kernel
+@entry_kernel
 def loss_per_sample(code, pred, y, hyper, out):
     """Per-sample losses ``out[i] = L_i`` (unweighted); ``out``: (n,) float64."""
     binary_hinge = _binary_hinge(code, y)

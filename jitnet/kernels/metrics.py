@@ -7,7 +7,7 @@ metric is its own kernel, named in ``NAMES`` by code.
 
 from __future__ import annotations
 
-from ._jit import kernel
+from ._jit import entry_kernel, kernel
 from .losses import loss_per_sample
 
 BINARY_ACCURACY, CATEGORICAL_ACCURACY, SPARSE_CATEGORICAL_ACCURACY = 0, 1, 2
@@ -41,7 +41,7 @@ def _in_top_k(pred, i, target, k):
 # ``[sum, count]`` pair it adds the batch's per-sample values to.
 
 
-@kernel
+@entry_kernel
 def loss_metric(pred, y, param, loss_code, hyper, scratch, acc):
     """A loss as a metric: the mean of its per-sample values."""
     n = pred.shape[0]
@@ -53,7 +53,7 @@ def loss_metric(pred, y, param, loss_code, hyper, scratch, acc):
     acc[1] += n
 
 
-@kernel
+@entry_kernel
 def binary_accuracy(pred, y, param, loss_code, hyper, scratch, acc):
     """Share of outputs where ``pred > param`` matches the 0/1 target."""
     n, k = pred.shape
@@ -67,7 +67,7 @@ def binary_accuracy(pred, y, param, loss_code, hyper, scratch, acc):
     acc[1] += n
 
 
-@kernel
+@entry_kernel
 def accuracy(pred, y, param, loss_code, hyper, scratch, acc):
     """Share of outputs equal to their target (``keras.metrics.Accuracy``)."""
     n, k = pred.shape
@@ -81,7 +81,7 @@ def accuracy(pred, y, param, loss_code, hyper, scratch, acc):
     acc[1] += n
 
 
-@kernel
+@entry_kernel
 def categorical_accuracy(pred, y, param, loss_code, hyper, scratch, acc):
     """``argmax(pred) == argmax(y)``."""
     n = pred.shape[0]
@@ -92,7 +92,7 @@ def categorical_accuracy(pred, y, param, loss_code, hyper, scratch, acc):
     acc[1] += n
 
 
-@kernel
+@entry_kernel
 def sparse_categorical_accuracy(pred, y, param, loss_code, hyper, scratch, acc):
     """``argmax(pred) == y``."""
     n = pred.shape[0]
@@ -103,7 +103,7 @@ def sparse_categorical_accuracy(pred, y, param, loss_code, hyper, scratch, acc):
     acc[1] += n
 
 
-@kernel
+@entry_kernel
 def top_k(pred, y, param, loss_code, hyper, scratch, acc):
     """``argmax(y)`` among the ``param`` largest predictions."""
     n = pred.shape[0]
@@ -114,7 +114,7 @@ def top_k(pred, y, param, loss_code, hyper, scratch, acc):
     acc[1] += n
 
 
-@kernel
+@entry_kernel
 def sparse_top_k(pred, y, param, loss_code, hyper, scratch, acc):
     """``y`` among the ``param`` largest predictions."""
     n = pred.shape[0]

@@ -315,7 +315,7 @@ RULES = {SGD: ("sgd_rule", "plain_coefficients"), RMSPROP: ("rmsprop_rule", "pla
 # The step of one optimizer, written into programs with its rule and
 # coefficients (see ``step_source``).
 _STEP = '''
-@kernel
+@entry_kernel
 def optimizer_step(params, grads, opt, lr, t):
     """One update of ``params`` (n,) from ``grads`` (n,): clip, decay, rule.
 

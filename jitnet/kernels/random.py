@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from ._jit import kernel
+from ._jit import entry_kernel, kernel
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -31,7 +31,7 @@ def mix64(z):
     return z ^ (z >> _S31)
 
 
-@kernel
+@entry_kernel
 def uniform(seed, step, index):
     """A float64 in [0, 1) determined by ``(seed, step, index)``."""
     key = mix64(np.uint64(seed) + _GOLDEN * np.uint64(step + 1))
@@ -39,7 +39,7 @@ def uniform(seed, step, index):
     return float(bits >> _S11) * _INV_2_53
 
 
-@kernel
+@entry_kernel
 def normal(seed, step, index):
     """A standard normal draw determined by ``(seed, step, index)`` (Box-Muller)."""
     u1 = uniform(seed, step, 2 * index)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from ._jit import kernel
+from ._jit import entry_kernel, kernel
 from .buffers import sample_value
 from .views import view2d
 
@@ -30,7 +30,7 @@ def add_penalty_grad(w, dw, l1, l2):
         dw[i] += l1 * s + 2.0 * l2 * w[i]
 
 
-@kernel
+@entry_kernel
 def apply_constraint(code, w, p0, p1, p2):
     """Project ``w`` (n_in, units) in place; norms are taken over axis 0.
 
@@ -118,7 +118,7 @@ def apply_constraints(cons_i, cons_f, params):
         apply_constraint(cons_i[r, 0], w, cons_f[r, 0], cons_f[r, 1], cons_f[r, 2])
 
 
-@kernel
+@entry_kernel
 def activity_penalty(bufs, slot, l1, l2, nb):
     """Penalty of buffer ``slot`` averaged over the batch's ``nb`` samples (as Keras 3)."""
     y = sample_value(bufs, slot, nb)

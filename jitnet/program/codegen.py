@@ -91,7 +91,7 @@ from jitnet.kernels import metrics as km
 from jitnet.kernels import optimizers as ko
 from jitnet.kernels import regularizers as kr
 from jitnet.kernels._fpu import denormals_off, restore
-from jitnet.kernels._jit import inner_kernel, kernel
+from jitnet.kernels._jit import entry_kernel, kernel
 from jitnet.kernels.buffers import accumulate, gather_inputs, gather_targets, grad, sample_value, value
 from jitnet.kernels.views import view2d
 {imports}
@@ -170,7 +170,7 @@ _UNPACK = "ints, floats, kinds, acc, wpen_i, wpen_f, cons_i, cons_f, act_i, act_
 
 
 def _function(signature: str, body: list[str]) -> str:
-    return "\n".join(["", "", "@kernel", f"def {signature}:", *_indent(body, 1), ""])
+    return "\n".join(["", "", "@entry_kernel", f"def {signature}:", *_indent(body, 1), ""])
 
 
 def _run_steps(s: Structure) -> str:

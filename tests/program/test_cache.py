@@ -12,7 +12,7 @@ import jitnet as keras
 from jitnet import program
 from jitnet.program import cache
 
-SMALL = "from jitnet.kernels._jit import kernel\n\n\n@kernel\ndef plus_one(x):\n    return x + 1\n"
+SMALL = "from jitnet.kernels._jit import entry_kernel\n\n\n@entry_kernel\ndef plus_one(x):\n    return x + 1\n"
 
 
 @pytest.fixture

@@ -14,14 +14,14 @@ INTS = ("src", "dsrc", "dst")
 FLOATS = ("a", "b", "c")
 
 _HEAD = '''
-@inner_kernel
+@kernel
 def {p}forward(iv, fv, bufs, arena, nb, training, step):
     x = value(bufs, iv[0], nb)
     y = value(bufs, iv[2], nb)
     a, b, c = fv[0], fv[1], fv[2]
 {forward}
 
-@inner_kernel
+@kernel
 def {p}backward(iv, fv, bufs, arena, nb, step):
     if iv[1] < 0:
         return

@@ -6,7 +6,7 @@ fields. The backward pass hands ``dL/ddst`` to both inputs.
 
 from __future__ import annotations
 
-from .._jit import inner_kernel
+from .._jit import kernel
 from ..buffers import copy, sample_grad, sample_value
 
 INTS = ("src", "dsrc", "src2", "dsrc2", "dst")
@@ -14,7 +14,7 @@ FLOATS = ()
 SRC, DSRC, SRC2, DSRC2, DST = range(len(INTS))
 
 
-@inner_kernel
+@kernel
 def forward(iv, fv, bufs, arena, nb, training, step):
     """``y = a + b``."""
     a, b = sample_value(bufs, iv[SRC], nb), sample_value(bufs, iv[SRC2], nb)
@@ -24,7 +24,7 @@ def forward(iv, fv, bufs, arena, nb, training, step):
             y[i, j] = a[i, j] + b[i, j]
 
 
-@inner_kernel
+@kernel
 def backward(iv, fv, bufs, arena, nb, step):
     """``da = db = dy``."""
     dy = sample_grad(bufs, iv[DST], nb)

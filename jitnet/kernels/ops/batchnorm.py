@@ -9,7 +9,7 @@ layer runs in inference mode); (floats): ``momentum``, ``epsilon``.
 
 from __future__ import annotations
 
-from .._jit import inner_kernel
+from .._jit import kernel
 from ..buffers import grad, matrix, value
 from ..normalization import batchnorm_backward, batchnorm_forward
 
@@ -24,7 +24,7 @@ def arena_fields(row: dict, slots) -> list[tuple[str, int]]:
     return [("gamma", n), ("beta", n), ("state", 4 * n)]
 
 
-@inner_kernel
+@kernel
 def forward(iv, fv, bufs, arena, nb, training, step):
     """Batch statistics (moving ones updated) in training, moving statistics otherwise."""
     x = value(bufs, iv[SRC], nb)
@@ -38,7 +38,7 @@ def forward(iv, fv, bufs, arena, nb, training, step):
     )
 
 
-@inner_kernel
+@kernel
 def backward(iv, fv, bufs, arena, nb, step):
     """Gradients of gamma, beta and the input."""
     dy = grad(bufs, iv[DST], nb)

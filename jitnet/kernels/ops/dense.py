@@ -8,7 +8,7 @@ activation is a separate ``activation`` op.
 
 from __future__ import annotations
 
-from .._jit import inner_kernel
+from .._jit import kernel
 from ..buffers import grad, matrix, value
 from ..products import column_sums, matmul
 
@@ -23,7 +23,7 @@ def arena_fields(row: dict, slots) -> list[tuple[str, int]]:
     return [("kernel", n_in * units)] + ([("bias", units)] if row["use_bias"] else [])
 
 
-@inner_kernel
+@kernel
 def add_bias(z, bias):
     """``z[i] += bias`` for every row."""
     for i in range(z.shape[0]):
@@ -31,7 +31,7 @@ def add_bias(z, bias):
             z[i, j] += bias[j]
 
 
-@inner_kernel
+@kernel
 def forward(iv, fv, bufs, arena, nb, training, step):
     """``z = x @ W (+ b)``."""
     x = value(bufs, iv[SRC], nb)
@@ -42,7 +42,7 @@ def forward(iv, fv, bufs, arena, nb, training, step):
         add_bias(z, arena[0][iv[BIAS]:iv[BIAS] + units])
 
 
-@inner_kernel
+@kernel
 def backward(iv, fv, bufs, arena, nb, step):
     """``dW = x.T @ dz``, ``db = sum_rows(dz)``, ``dx = dz @ W.T``."""
     x = value(bufs, iv[SRC], nb)

@@ -7,7 +7,7 @@ normalised input), ``inv`` (buffer of one ``1 / std`` per row), ``gamma``,
 
 from __future__ import annotations
 
-from .._jit import inner_kernel
+from .._jit import kernel
 from ..buffers import grad, value
 from ..normalization import layernorm_backward, layernorm_forward
 
@@ -22,7 +22,7 @@ def arena_fields(row: dict, slots) -> list[tuple[str, int]]:
     return [("gamma", n), ("beta", n)]
 
 
-@inner_kernel
+@kernel
 def forward(iv, fv, bufs, arena, nb, training, step):
     """``y = gamma * (x - mean) / std + beta`` per row."""
     x = value(bufs, iv[SRC], nb)
@@ -32,7 +32,7 @@ def forward(iv, fv, bufs, arena, nb, training, step):
                       value(bufs, iv[XHAT], nb), value(bufs, iv[INV], nb)[:, 0], value(bufs, iv[DST], nb))
 
 
-@inner_kernel
+@kernel
 def backward(iv, fv, bufs, arena, nb, step):
     """Gradients of gamma, beta and the input."""
     dy = grad(bufs, iv[DST], nb)

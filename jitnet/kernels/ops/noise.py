@@ -8,7 +8,7 @@ from ``(seed, step, element)``.
 
 from __future__ import annotations
 
-from .._jit import inner_kernel
+from .._jit import kernel
 from ..buffers import copy, grad, value
 from ..dropout import noise_apply
 
@@ -17,7 +17,7 @@ FLOATS = ("rate",)
 SRC, DSRC, DST, MODE, SEED = range(len(INTS))
 
 
-@inner_kernel
+@kernel
 def forward(iv, fv, bufs, arena, nb, training, step):
     """``dst = noise(src)`` in training, else a copy."""
     x = value(bufs, iv[SRC], nb)
@@ -28,7 +28,7 @@ def forward(iv, fv, bufs, arena, nb, training, step):
         copy(x, y)
 
 
-@inner_kernel
+@kernel
 def backward(iv, fv, bufs, arena, nb, step):
     """``dsrc = dst'`` through the same noise."""
     if iv[DSRC] >= 0:

@@ -6,7 +6,7 @@ per-sample-shaped alpha). Views are per sample: (nb, rows * features).
 
 from __future__ import annotations
 
-from .._jit import inner_kernel
+from .._jit import kernel
 from ..buffers import sample_grad, sample_value
 from ..regularizers import prelu_backward, prelu_forward
 
@@ -20,7 +20,7 @@ def arena_fields(row: dict, slots) -> list[tuple[str, int]]:
     return [("alpha", int(slots[row["src"], 1] * slots[row["src"], 2]))]
 
 
-@inner_kernel
+@kernel
 def forward(iv, fv, bufs, arena, nb, training, step):
     """``y = max(x, 0) + alpha * min(x, 0)``."""
     x = sample_value(bufs, iv[SRC], nb)
@@ -28,7 +28,7 @@ def forward(iv, fv, bufs, arena, nb, training, step):
     prelu_forward(x, arena[0][iv[ALPHA]:iv[ALPHA] + n], sample_value(bufs, iv[DST], nb))
 
 
-@inner_kernel
+@kernel
 def backward(iv, fv, bufs, arena, nb, step):
     """``dalpha = sum(dy * min(x, 0))``; ``dx = dy * (1 or alpha)``."""
     x = sample_value(bufs, iv[SRC], nb)

@@ -7,7 +7,7 @@ always -1): ``z[i] = sum_p val[p] * W[idx[p]] (+ b)``.
 
 from __future__ import annotations
 
-from .._jit import inner_kernel
+from .._jit import kernel
 from ..buffers import grad, matrix, value
 from ..products import column_sums
 from .dense import BIAS, DST, INTS, KERNEL, SRC, USE_BIAS, add_bias, arena_fields
@@ -16,7 +16,7 @@ FLOATS = ()
 __all__ = ["FLOATS", "INTS", "arena_fields", "backward", "forward"]
 
 
-@inner_kernel
+@kernel
 def forward(iv, fv, bufs, arena, nb, training, step):
     """``z = x @ W (+ b)`` for CSR rows ``x``."""
     ptr, idx, val = bufs[4], bufs[5], bufs[6]
@@ -35,7 +35,7 @@ def forward(iv, fv, bufs, arena, nb, training, step):
         add_bias(z, arena[0][iv[BIAS]:iv[BIAS] + units])
 
 
-@inner_kernel
+@kernel
 def backward(iv, fv, bufs, arena, nb, step):
     """``dW = x.T @ dz`` touching only the non-zero inputs; ``db = sum_rows(dz)``."""
     ptr, idx, val = bufs[4], bufs[5], bufs[6]
