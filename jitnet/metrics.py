@@ -40,7 +40,7 @@ class Metric:
         pred = np.ascontiguousarray(pred.reshape(-1, pred.shape[-1] if pred.ndim > 1 else 1))
         true = np.ascontiguousarray(np.asarray(y_true, dtype=np.float64).reshape(pred.shape[0], -1))
         code, param, loss_code, hyper = self.kernel_args()
-        getattr(km, km.NAMES[code])(pred, true, param, loss_code, hyper, np.empty(pred.shape[0]), self._acc)
+        km.metric_update(code, pred, true, param, loss_code, hyper, np.empty(pred.shape[0]), self._acc)
 
     def result(self) -> float:
         """The mean so far (0.0 before any update)."""

@@ -3,6 +3,7 @@
     python perf/suite.py                      # full run, perf/results/latest.json
     python perf/suite.py --quick              # a few seconds per workload (CI)
     python perf/suite.py --peers-python PY    # also PyTorch / Keras, run by interpreter PY
+    python perf/suite.py --jax-python PY      # also JAX's compile time beside jitnet's
     python perf/compare.py BASE.json NEW.json # regression check
 
 Each figure is the median of ``--repeats`` runs, with min and max. Speed
@@ -91,17 +92,27 @@ def run_startup(args) -> dict:
                    "jitnet": stats([_time_process("import jitnet") for _ in range(repeats)])},
         "python": {"description": "python -c 'pass' (interpreter start, for scale)", "unit": "s",
                    "jitnet": stats([_time_process("pass") for _ in range(repeats)])},
-        "first_fit_warm": {"description": "import + first fit, warm Numba cache", "unit": "s",
+        "first_fit_warm": {"description": "import + first fit, warm caches", "unit": "s",
                            "jitnet": stats([_time_process(STARTUP_FIT) for _ in range(repeats)])},
     }
     if not args.quick:
         with tempfile.TemporaryDirectory() as cache:
-            env = {**os.environ, "NUMBA_CACHE_DIR": cache}
-            out["first_fit_cold"] = {"description": "import + first fit, empty Numba cache", "unit": "s",
+            env = {**os.environ, "NUMBA_CACHE_DIR": cache, "JITNET_CACHE_DIR": os.path.join(cache, "programs")}
+            out["first_fit_cold"] = {"description": "import + first fit, empty kernel and program caches", "unit": "s",
                                      "jitnet": stats([_time_process(STARTUP_FIT, env)])}
     for name, entry in out.items():
         _show(name, entry)
     return out
+
+
+def run_compile(args) -> dict:
+    """Fresh processes to the end of a first epoch: cold, warm, second kind (and JAX): see compile_times.py."""
+    import compile_times
+
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "compile.json")
+        compile_times.main(["--output", out] + (["--jax-python", args.jax_python] if args.jax_python else []))
+        return json.loads(Path(out).read_text())
 
 
 def run_memory(args) -> dict:
@@ -162,6 +173,7 @@ def main(argv=None) -> int:
     parser.add_argument("--only", nargs="*", help="workload names to run")
     parser.add_argument("--no-startup", action="store_true", help="skip the start-up timings")
     parser.add_argument("--peers-python", help="an interpreter with torch and/or keras for the peers mode")
+    parser.add_argument("--jax-python", help="an interpreter with jax and optax, for the compile-time peer")
     parser.add_argument("--output", default=str(HERE / "results" / "latest.json"))
     args = parser.parse_args(argv)
     args.repeats = args.repeats or (2 if args.quick else 5)
@@ -173,6 +185,8 @@ def main(argv=None) -> int:
     if not args.no_startup:
         result["results"].update(run_startup(args))
         result["memory"] = run_memory(args)
+        if not args.quick:
+            result["compile"] = run_compile(args)
     if args.peers_python:
         result["peers"] = run_peers(args)
         for name, peers in result["peers"].items():

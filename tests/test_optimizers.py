@@ -255,7 +255,7 @@ def test_float32_agrees_with_float64(kind, config):
 def test_kernel_has_exactly_two_specializations():
     run("adam", {}, np.float32)
     run("adam", {}, np.float64)
-    step = optimizer_program(kernels.ADAM).optimizer_step
+    step = optimizer_program(kernels.ADAM).apply
     arrays = {np.float32: "float32", np.float64: "float64"}
     for signature in step.signatures:
         names = [str(t) for t in signature]

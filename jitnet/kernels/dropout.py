@@ -43,7 +43,7 @@ def _alpha_coefficients(param):
     return a, -a * _ALPHA_P * param
 
 
-@entry_kernel
+@kernel
 def noise_apply(mode, x, out, param, seed, step, backward):
     """Apply the layer's noise to ``x`` (forward) or to its gradient (backward).
 
@@ -56,3 +56,9 @@ def noise_apply(mode, x, out, param, seed, step, backward):
     a, shift = _alpha_coefficients(param)
     for i in range(x.shape[0]):
         _noise_row(mode, x, out, i, param, seed, step, backward, a, shift)
+
+
+@entry_kernel
+def apply_noise(mode, x, out, param, seed, step, backward):
+    """``noise_apply`` for callers outside programs."""
+    noise_apply(mode, x, out, param, seed, step, backward)

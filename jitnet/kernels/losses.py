@@ -247,7 +247,7 @@ def _binary_hinge(code, y):
 # ``sum_i w_i L_i``, writing ``d(sum_i w_i L_i / n) / dpred`` when asked.
 
 
-@entry_kernel
+@kernel
 def elementwise_loss(code, pred, y, sample_weight, dpred, hyper, want_grad):
     """The mean-reduced losses (regression, hinge, Poisson, binary crossentropy)."""
     n = pred.shape[0]
@@ -259,7 +259,7 @@ def elementwise_loss(code, pred, y, sample_weight, dpred, hyper, want_grad):
     return total
 
 
-@entry_kernel
+@kernel
 def bce_logits_loss(code, pred, y, sample_weight, dpred, hyper, want_grad):
     """Sigmoid crossentropy on logits; without label smoothing, one exp per output and no dispatch."""
     if hyper[1] != 0.0:
@@ -275,7 +275,7 @@ def bce_logits_loss(code, pred, y, sample_weight, dpred, hyper, want_grad):
     return total
 
 
-@entry_kernel
+@kernel
 def kld_loss(code, pred, y, sample_weight, dpred, hyper, want_grad):
     """KL divergence."""
     n = pred.shape[0]
@@ -286,7 +286,7 @@ def kld_loss(code, pred, y, sample_weight, dpred, hyper, want_grad):
     return total
 
 
-@entry_kernel
+@kernel
 def categorical_hinge_loss(code, pred, y, sample_weight, dpred, hyper, want_grad):
     """Categorical hinge."""
     n = pred.shape[0]
@@ -297,7 +297,7 @@ def categorical_hinge_loss(code, pred, y, sample_weight, dpred, hyper, want_grad
     return total
 
 
-@entry_kernel
+@kernel
 def crossentropy_logits_loss(code, pred, y, sample_weight, dpred, hyper, want_grad):
     """Softmax crossentropy on logits, dense or sparse targets."""
     n = pred.shape[0]
@@ -308,7 +308,7 @@ def crossentropy_logits_loss(code, pred, y, sample_weight, dpred, hyper, want_gr
     return total
 
 
-@entry_kernel
+@kernel
 def crossentropy_loss(code, pred, y, sample_weight, dpred, hyper, want_grad):
     """Crossentropy of probabilities, dense or sparse targets."""
     n = pred.shape[0]
@@ -327,6 +327,22 @@ FAMILY = {BCE_LOGITS: "bce_logits_loss", KLD: "kld_loss", CATEGORICAL_HINGE: "ca
 def family(code: int) -> str:
     """The name of the loss kernel of ``code``."""
     return FAMILY.get(code, "elementwise_loss")
+
+
+@entry_kernel
+def loss_forward_backward(code, pred, y, sample_weight, dpred, hyper, want_grad):
+    """The loss kernel of ``code``, for callers outside programs (which call the family directly)."""
+    if code == BCE_LOGITS:
+        return bce_logits_loss(code, pred, y, sample_weight, dpred, hyper, want_grad)
+    if code == KLD:
+        return kld_loss(code, pred, y, sample_weight, dpred, hyper, want_grad)
+    if code == CATEGORICAL_HINGE:
+        return categorical_hinge_loss(code, pred, y, sample_weight, dpred, hyper, want_grad)
+    if code == CCE_LOGITS or code == SCCE_LOGITS:
+        return crossentropy_logits_loss(code, pred, y, sample_weight, dpred, hyper, want_grad)
+    if code == CCE or code == SCCE:
+        return crossentropy_loss(code, pred, y, sample_weight, dpred, hyper, want_grad)
+    return elementwise_loss(code, pred, y, sample_weight, dpred, hyper, want_grad)
 
 
 @entry_kernel

@@ -41,7 +41,7 @@ def _in_top_k(pred, i, target, k):
 # ``[sum, count]`` pair it adds the batch's per-sample values to.
 
 
-@entry_kernel
+@kernel
 def loss_metric(pred, y, param, loss_code, hyper, scratch, acc):
     """A loss as a metric: the mean of its per-sample values."""
     n = pred.shape[0]
@@ -53,7 +53,7 @@ def loss_metric(pred, y, param, loss_code, hyper, scratch, acc):
     acc[1] += n
 
 
-@entry_kernel
+@kernel
 def binary_accuracy(pred, y, param, loss_code, hyper, scratch, acc):
     """Share of outputs where ``pred > param`` matches the 0/1 target."""
     n, k = pred.shape
@@ -67,7 +67,7 @@ def binary_accuracy(pred, y, param, loss_code, hyper, scratch, acc):
     acc[1] += n
 
 
-@entry_kernel
+@kernel
 def accuracy(pred, y, param, loss_code, hyper, scratch, acc):
     """Share of outputs equal to their target (``keras.metrics.Accuracy``)."""
     n, k = pred.shape
@@ -81,7 +81,7 @@ def accuracy(pred, y, param, loss_code, hyper, scratch, acc):
     acc[1] += n
 
 
-@entry_kernel
+@kernel
 def categorical_accuracy(pred, y, param, loss_code, hyper, scratch, acc):
     """``argmax(pred) == argmax(y)``."""
     n = pred.shape[0]
@@ -92,7 +92,7 @@ def categorical_accuracy(pred, y, param, loss_code, hyper, scratch, acc):
     acc[1] += n
 
 
-@entry_kernel
+@kernel
 def sparse_categorical_accuracy(pred, y, param, loss_code, hyper, scratch, acc):
     """``argmax(pred) == y``."""
     n = pred.shape[0]
@@ -103,7 +103,7 @@ def sparse_categorical_accuracy(pred, y, param, loss_code, hyper, scratch, acc):
     acc[1] += n
 
 
-@entry_kernel
+@kernel
 def top_k(pred, y, param, loss_code, hyper, scratch, acc):
     """``argmax(y)`` among the ``param`` largest predictions."""
     n = pred.shape[0]
@@ -114,7 +114,7 @@ def top_k(pred, y, param, loss_code, hyper, scratch, acc):
     acc[1] += n
 
 
-@entry_kernel
+@kernel
 def sparse_top_k(pred, y, param, loss_code, hyper, scratch, acc):
     """``y`` among the ``param`` largest predictions."""
     n = pred.shape[0]
@@ -128,3 +128,22 @@ def sparse_top_k(pred, y, param, loss_code, hyper, scratch, acc):
 NAMES = {BINARY_ACCURACY: "binary_accuracy", CATEGORICAL_ACCURACY: "categorical_accuracy",
          SPARSE_CATEGORICAL_ACCURACY: "sparse_categorical_accuracy", TOP_K: "top_k", SPARSE_TOP_K: "sparse_top_k",
          LOSS: "loss_metric", ACCURACY: "accuracy"}
+
+
+@entry_kernel
+def metric_update(code, pred, y, param, loss_code, hyper, scratch, acc):
+    """The metric kernel of ``code``, for callers outside programs (``Metric.update_state``)."""
+    if code == BINARY_ACCURACY:
+        binary_accuracy(pred, y, param, loss_code, hyper, scratch, acc)
+    elif code == CATEGORICAL_ACCURACY:
+        categorical_accuracy(pred, y, param, loss_code, hyper, scratch, acc)
+    elif code == SPARSE_CATEGORICAL_ACCURACY:
+        sparse_categorical_accuracy(pred, y, param, loss_code, hyper, scratch, acc)
+    elif code == TOP_K:
+        top_k(pred, y, param, loss_code, hyper, scratch, acc)
+    elif code == SPARSE_TOP_K:
+        sparse_top_k(pred, y, param, loss_code, hyper, scratch, acc)
+    elif code == ACCURACY:
+        accuracy(pred, y, param, loss_code, hyper, scratch, acc)
+    else:
+        loss_metric(pred, y, param, loss_code, hyper, scratch, acc)

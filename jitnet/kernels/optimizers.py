@@ -315,7 +315,7 @@ RULES = {SGD: ("sgd_rule", "plain_coefficients"), RMSPROP: ("rmsprop_rule", "pla
 # The step of one optimizer, written into programs with its rule and
 # coefficients (see ``step_source``).
 _STEP = '''
-@entry_kernel
+@kernel
 def optimizer_step(params, grads, opt, lr, t):
     """One update of ``params`` (n,) from ``grads`` (n,): clip, decay, rule.
 
@@ -329,6 +329,12 @@ def optimizer_step(params, grads, opt, lr, t):
         if per_variable:
             scale = ko.clip_scale(ko.sum_squares(grads[lo:hi]), hyper[0])
         ko.{rule}(params, grads, slots, hyper, lr, t, lo, hi, scale, cv, decay, a, b, c)
+
+
+@entry_kernel
+def apply(params, grads, opt, lr, t):
+    """``optimizer_step`` for callers outside programs (``Optimizer.step``)."""
+    optimizer_step(params, grads, opt, lr, t)
 '''
 
 

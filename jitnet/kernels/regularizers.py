@@ -118,7 +118,7 @@ def apply_constraints(cons_i, cons_f, params):
         apply_constraint(cons_i[r, 0], w, cons_f[r, 0], cons_f[r, 1], cons_f[r, 2])
 
 
-@entry_kernel
+@kernel
 def activity_penalty(bufs, slot, l1, l2, nb):
     """Penalty of buffer ``slot`` averaged over the batch's ``nb`` samples (as Keras 3)."""
     y = sample_value(bufs, slot, nb)

@@ -286,7 +286,7 @@ class Optimizer:
         lr = self.learning_rate if lr is None else lr
         from ..program import optimizer_program
 
-        optimizer_program(int(self.code)).optimizer_step(
+        optimizer_program(int(self.code)).apply(
             params, grads, (self.slots, self.scalars, self.hyper, self.segments), float(lr), int(self.iterations) + 1)
         self.iterations += 1
 

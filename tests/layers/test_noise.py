@@ -54,7 +54,7 @@ def with_threads(n, fn):
 
 def noise(mode, x, param, seed=7, step=0, backward=False):
     out = np.empty_like(x)
-    kd.noise_apply(mode, x, out, param, seed, step, backward)
+    kd.apply_noise(mode, x, out, param, seed, step, backward)
     return out
 
 
