@@ -181,3 +181,19 @@ def test_config_round_trip(reg):
     again = R.deserialize(json.loads(text))
     assert type(again) is type(reg) and (again.l1, again.l2) == (reg.l1, reg.l2)
     assert json.dumps(R.serialize(again), sort_keys=True) == text
+
+
+def test_bias_regularizer_and_constraint_without_a_bias_touch_nothing():
+    """Penalties and constraints come from the weights that exist: none for a missing bias."""
+    x = np.random.default_rng(0).normal(size=(6, 3))
+    y = np.ones((6, 2))
+    model = keras.Sequential([keras.Input(shape=(3,)), L.Dense(2, use_bias=False, bias_regularizer=R.L2(10.0),
+                                                               bias_constraint=keras.constraints.NonNeg())])
+    model.compile(optimizer="sgd", loss="mse")
+    w = model.get_weights()[0]
+    w[0, 0] = -0.5  # a negative kernel value the bias constraint must not clip
+    model.set_weights([w])
+    mse = float(np.mean((x @ w - y) ** 2))
+    assert model.evaluate(x, y, verbose=0) == pytest.approx(mse, rel=1e-5)
+    model.train_on_batch(x, y)
+    assert model.get_weights()[0][0, 0] < 0

@@ -104,6 +104,7 @@ class Trainer:
         self._programs: dict[bool, tuple] = {}
         self._compiled: dict[bool, Callable] = {}
         self.chunk = 1  # batches per compiled call, tuned by the fit loop
+        self.bufs: tuple | None = None
         self.mb = 0
         self.ky = 0
         self.nnz = 0
@@ -113,6 +114,7 @@ class Trainer:
         dtype = arena.params.dtype
         self._no_opt = (np.zeros((1, 1), dtype), np.zeros(1), np.zeros(4), np.zeros(2, np.int64), np.zeros(1), 0)
         self._no_out = np.zeros((1, 1), dtype)
+        self._arena_group = (arena.params, arena.grads, arena.state)
         if optimizer is not None:
             optimizer.build(arena.n_trainable, arena.params.dtype, arena.segments)
 
@@ -177,6 +179,8 @@ class Trainer:
 
     def reserve(self, batch_size: int, ky: int = 1, nnz: int = 0) -> None:
         """Make the buffers hold batches of ``batch_size`` samples, ``ky`` target columns, ``nnz`` CSR values."""
+        if batch_size <= self.mb and ky == self.ky and nnz <= self.nnz and self.bufs is not None:
+            return
         dtype = self.arena.params.dtype
         if batch_size > self.mb:
             self.mb = batch_size
@@ -190,20 +194,19 @@ class Trainer:
         if ky != self.ky:
             self.ky = ky
             self.ybuf = np.zeros(self.mb * ky, dtype)  # (mb, ky), flat for the kernels' views
-        if nnz > self.nnz or not hasattr(self, "bval"):
+        if nnz > self.nnz or self.bufs is None:
             self.nnz = max(nnz, self.nnz)
             self.bidx = np.zeros(max(self.nnz, 1), np.int64)
             self.bval = np.zeros(max(self.nnz, 1), dtype)
-
-    @property
-    def bufs(self) -> tuple:
-        """The buffer group of ``jitnet.kernels.buffers``."""
-        return (self.ws, self.dws, self.slots, self.mb, self.bptr, self.bidx, self.bval)
+        # The groups the compiled steps take, rebuilt only when a buffer changed.
+        self.bufs = (self.ws, self.dws, self.slots, self.mb, self.bptr, self.bidx, self.bval)
+        self._head = (self.ybuf, self.swbuf, self.scratch, self.acc, self.loss_hyper, self.metric_param,
+                      self.metric_loss, self.metric_hyper)
 
     @property
     def arena_group(self) -> tuple:
         """``(params, grads, state)``."""
-        return (self.arena.params, self.arena.grads, self.arena.state)
+        return self._arena_group
 
     @property
     def output_width(self) -> int:
@@ -237,12 +240,12 @@ class Trainer:
     def _steps(self, mode: int, inputs: Inputs, y, sw, order, first: int, n_batches: int, batch_size: int,
                opt: tuple, iteration: int = 0, training: bool = False, out: np.ndarray | None = None) -> int:
         data = self._data(inputs, y, sw, order, batch_size)
-        head = (self.ybuf, self.swbuf, self.scratch, self.acc, self.loss_hyper, self.metric_param,
-                self.metric_loss, self.metric_hyper)
         run = (int(first), int(n_batches), int(batch_size), int(iteration), int(training))
-        P = self.program(inputs.sparse)[1]
         out = self._no_out if out is None else out
-        return self._run(inputs.sparse, (mode, data, P, self.bufs, self.arena_group, head, opt, run, out))
+        sparse = inputs.sparse
+        args = (mode, data, self.program(sparse)[1], self.bufs, self._arena_group, self._head, opt, run, out)
+        fn = self._compiled.get(sparse)
+        return fn(*args) if fn is not None else self._run(sparse, args)
 
     def train(self, inputs: Inputs, y, sw, order, first: int, n_batches: int, batch_size: int, lrs: np.ndarray,
               iteration: int) -> int:
