@@ -1,8 +1,11 @@
-"""Activation functions and their derivatives, chosen by integer code.
+"""Activation functions and their derivatives.
 
-Every function works on 2-D arrays ``(rows, features)``; softmax normalises
-each row. Derivatives are written in terms of both the input ``z`` and the
-output ``y`` (``y = f(z)``), whichever is cheaper. ``a``, ``b`` and ``c``
+Each elementwise activation is a scalar pair ``f(z, a, b, c)`` and
+``d_f(z, y, a, b, c)`` (named in ``SCALAR`` by code), which the activation
+op loops over; softmax and the plain ReLU have row kernels of their own.
+``activation_forward`` dispatches by code for NumPy callers. Derivatives
+are written in terms of both the input ``z`` and the output ``y``
+(``y = f(z)``), whichever is cheaper. ``a``, ``b`` and ``c``
 carry the parameters of the parametric activations:
 
 =============  =======================================  ==================
@@ -218,33 +221,6 @@ def _scalar_forward(code, z, a, b, c):
 
 
 @kernel
-def _scalar_derivative(code, z, y, a, b, c):
-    if code == RELU:
-        return d_relu(z, y, a, b, c)
-    if code == ELU:
-        return d_elu(z, y, a, b, c)
-    if code == SELU:
-        return d_selu(z, y, a, b, c)
-    if code == GELU:
-        return d_gelu(z, y, a, b, c)
-    if code == SIGMOID:
-        return d_logistic(z, y, a, b, c)
-    if code == HARD_SIGMOID:
-        return d_hard_sigmoid(z, y, a, b, c)
-    if code == TANH:
-        return d_tanh(z, y, a, b, c)
-    if code == SOFTPLUS:
-        return sigmoid(z)
-    if code == SOFTSIGN:
-        return d_softsign(z, y, a, b, c)
-    if code == SWISH:
-        return d_swish(z, y, a, b, c)
-    if code == EXPONENTIAL:
-        return y
-    return 1.0
-
-
-@kernel
 def softmax_rows(z, y):
     """Row-wise softmax ``y = exp(z - max) / sum(exp(z - max))``.
 
@@ -315,21 +291,3 @@ def activation_forward(code, z, y, a, b, c):
         for i in range(z.shape[0]):
             for j in range(z.shape[1]):
                 y[i, j] = _scalar_forward(code, z[i, j], a, b, c)
-
-
-@entry_kernel
-def activation_backward(code, z, y, dy, dz, a, b, c):
-    """``dz = dy * f'(z)`` (softmax: ``dz = y * (dy - sum(dy * y))`` per row).
-
-    All arrays (rows, features); ``dz`` is written and may alias ``dy``.
-    """
-    if code == LINEAR:
-        dz[:] = dy
-    elif code == SOFTMAX:
-        softmax_backward(y, dy, dz)
-    elif code == RELU and a == 0.0 and c == 0.0 and b == math.inf:
-        relu_rows_backward(z, dy, dz)
-    else:
-        for i in range(z.shape[0]):
-            for j in range(z.shape[1]):
-                dz[i, j] = dy[i, j] * _scalar_derivative(code, z[i, j], y[i, j], a, b, c)

@@ -84,7 +84,7 @@ class Trainer:
         self.loss = loss
         self.metrics = metrics
         self.optimizer = optimizer
-        self.on_compile: Callable[[str, float], None] | None = None
+        self.on_compile: Callable[[float], None] | None = None  # told the seconds of a slow compile
         self._fuse_loss()
         self.tables = builder.finish(needs_input_grad=input_grad, backward_from=self.backward_from)
         self.slots = self.tables.slots
