@@ -8,9 +8,13 @@ Cache folders, searched in order:
 
 Files use Keras's names, so a Keras cache is reused as is. Missing files are
 downloaded from Keras's public URLs (base overridable with the environment
-variable ``JITNET_DATASETS_URL`` or the module attribute ``BASE_URL``) into
-the first folder, checked against their known sha256, and moved into place
-atomically: the cache never holds a partial file.
+variable ``JITNET_DATASETS_URL``, which serves every file, or the module
+attribute ``BASE_URL``, which serves files without an origin of their own)
+into the first folder, checked against their known sha256 (or md5, where
+Keras pins only that), and moved into place atomically: the cache never
+holds a partial file. Archives (CIFAR) are extracted by ``extract_tar``,
+which accepts only regular files inside one folder and makes that folder
+appear at once.
 
 Files already in a cache are not re-hashed: copies rebuilt from the original
 sources (or written by tests) have other bytes than Keras's archives. Each
@@ -20,16 +24,21 @@ members, element types) and names the file when something is wrong.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import os
+import shutil
 import sys
+import tarfile
+import tempfile
 import time
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from ..utils.file_utils import atomic_write
+from ..utils.file_utils import _fsync_directory, atomic_write
 
 BASE_URL = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/"
 URL_ENV = "JITNET_DATASETS_URL"
@@ -51,16 +60,22 @@ class CorruptDatasetError(ValueError):
 
 @dataclass(frozen=True)
 class Remote:
-    """A file that can be downloaded: ``relpath`` under the cache folder, ``url_name`` under the base URL."""
+    """A file that can be downloaded: ``relpath`` under the cache folder, ``url_name`` under the base URL.
+
+    ``origin`` is the file's own base URL when it is not under ``BASE_URL``
+    (CIFAR is served by its authors); ``md5`` is checked too when given.
+    """
 
     relpath: str
     url_name: str
     sha256: str | None
+    md5: str | None = None
+    origin: str | None = None
 
 
-def base_url() -> str:
-    """The download base URL: ``$JITNET_DATASETS_URL``, else ``BASE_URL``."""
-    url = os.environ.get(URL_ENV) or BASE_URL
+def base_url(origin: str | None = None) -> str:
+    """The download base URL: ``$JITNET_DATASETS_URL``, else ``origin``, else ``BASE_URL``."""
+    url = os.environ.get(URL_ENV) or origin or BASE_URL
     return url if url.endswith("/") else url + "/"
 
 
@@ -157,7 +172,7 @@ def download(remote: Remote, target: Path, stream: IO | None = None) -> Path:
     when the bytes arrive but their hash is wrong. In every failure the
     temporary file is removed and ``target`` is not created.
     """
-    url = base_url() + remote.url_name
+    url = base_url(remote.origin) + remote.url_name
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
     except OSError as e:
@@ -178,6 +193,7 @@ def download(remote: Remote, target: Path, stream: IO | None = None) -> Path:
         total = int(length) if length and length.isdigit() else None
         progress = _Progress(url, total, stream)
         hasher = hashlib.sha256()
+        md5 = hashlib.md5(usedforsecurity=False) if remote.md5 is not None else None
         done = 0
         ok = False
         try:
@@ -191,18 +207,23 @@ def download(remote: Remote, target: Path, stream: IO | None = None) -> Path:
                         break
                     f.write(chunk)
                     hasher.update(chunk)
+                    if md5 is not None:
+                        md5.update(chunk)
                     done += len(chunk)
                     progress.update(done)
                 if total is not None and done != total:
                     raise _DownloadFailed(f"transfer from {url} was interrupted: received {done} of {total} bytes")
-                digest = hasher.hexdigest()
-                if remote.sha256 is not None and digest != remote.sha256:
-                    raise ChecksumError(
-                        f"The file downloaded from {url} has sha256 {digest}, expected {remote.sha256}. "
-                        f"The download was deleted; nothing was written to {target}. It may have been "
-                        "corrupted in transit or replaced on the server: try again, or place a verified "
-                        "copy there yourself."
-                    )
+                for name, digest, expected in (
+                    ("sha256", hasher.hexdigest(), remote.sha256),
+                    ("md5", md5.hexdigest() if md5 is not None else None, remote.md5),
+                ):
+                    if expected is not None and digest != expected:
+                        raise ChecksumError(
+                            f"The file downloaded from {url} has {name} {digest}, expected {expected}. "
+                            f"The download was deleted; nothing was written to {target}. It may have been "
+                            "corrupted in transit or replaced on the server: try again, or place a verified "
+                            "copy there yourself."
+                        )
             ok = True
         finally:
             progress.close(done, ok)
@@ -270,3 +291,73 @@ def corrupt(path: Path | str, reason: str) -> CorruptDatasetError:
         f"Dataset file '{path}' is truncated or corrupt: {reason}. "
         "Delete it so that it is downloaded again, or replace it with a good copy."
     )
+
+
+def _member_parts(name: str) -> tuple[str, ...] | None:
+    """The path components of a tar member name, or None if it is absolute or climbs out with '..'."""
+    if name.startswith(("/", "\\")) or "\0" in name or (len(name) > 1 and name[1] == ":"):
+        return None
+    parts = tuple(p for p in name.replace("\\", "/").split("/") if p not in ("", "."))
+    return None if ".." in parts else parts
+
+
+def extract_tar(archive: Path, folder: str, dest: Path, required: Sequence[str] = ()) -> Path:
+    """Extract the folder ``folder`` of the tar ``archive`` (any compression) to ``dest / folder``.
+
+    Every member must be a regular file or a folder with a relative name
+    that stays inside the archive; otherwise ``UnsafeFileError`` names the
+    archive and the member, and nothing is written. Regular files under
+    ``folder/`` are written into a temporary folder beside the target (tar
+    permissions and owners are not applied), the ``required`` names (relative
+    to ``folder``) are checked, then the folder is renamed into place in one
+    step; if an incomplete ``dest / folder`` already exists, each file is
+    moved over it with ``os.replace``. Raises ``CorruptDatasetError`` naming
+    the archive if it is truncated, not a tar, or lacks a required file.
+    """
+    from ._safe_npz import UnsafeFileError  # imported here: _safe_npz imports this module
+
+    dest.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{folder}.", suffix=".tmp", dir=dest))
+    try:
+        try:
+            with tarfile.open(archive, "r:*") as tf:
+                for member in tf:
+                    parts = _member_parts(member.name)
+                    kind = "a regular file" if member.isreg() else "a folder" if member.isdir() else None
+                    if parts is None or kind is None:
+                        what = "a link, device or other special file" if kind is None else "a path outside the archive"
+                        raise UnsafeFileError(
+                            f"Refusing to extract '{archive}': its member '{member.name}' is {what}, which "
+                            "the extractor does not allow (only regular files and folders with relative "
+                            "names). The file may be malicious; nothing from it was written."
+                        )
+                    if not member.isreg() or parts[:1] != (folder,) or len(parts) < 2:
+                        continue
+                    out = tmp.joinpath(*parts)
+                    out.parent.mkdir(parents=True, exist_ok=True)
+                    src = tf.extractfile(member)
+                    with src, open(out, "wb") as f:
+                        shutil.copyfileobj(src, f, _CHUNK)
+                        f.flush()
+                        os.fsync(f.fileno())
+        except (tarfile.TarError, EOFError, zlib.error, gzip.BadGzipFile) as e:
+            # other OSErrors (disk full, permissions) are not the archive's fault: they propagate
+            raise corrupt(archive, f"not a readable tar archive ({type(e).__name__}: {e})") from None
+        missing = [name for name in required if not (tmp / folder / name).is_file()]
+        if missing:
+            raise corrupt(archive, f"it holds no {', '.join(f'{folder}/{name}' for name in missing)}")
+        target = dest / folder
+        try:
+            os.rename(tmp / folder, target)  # the whole folder appears at once
+        except OSError:
+            if not target.is_dir():
+                raise
+            for src in sorted((tmp / folder).rglob("*")):  # an incomplete copy is there: fill it file by file
+                if src.is_file():
+                    dst = target / src.relative_to(tmp / folder)
+                    dst.parent.mkdir(parents=True, exist_ok=True)
+                    os.replace(src, dst)
+        _fsync_directory(str(dest))
+        return target
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)

@@ -7,6 +7,9 @@ read with ``allow_pickle=False``; object arrays are unpickled by an
 ``Unpickler`` whose ``find_class`` admits only the few NumPy functions that
 rebuild an object array, each wrapped so its arguments are checked, and the
 result must be an array whose every element is a list of ``int``.
+
+The same ``RestrictedUnpickler`` reads CIFAR's batch files (pickled dicts
+holding a uint8 array); ``refuse`` words the error for any such file.
 """
 
 from __future__ import annotations
@@ -76,8 +79,13 @@ _ALLOWED[("numpy", "dtype")] = _dtype
 _ALLOWED[("_codecs", "encode")] = _codecs_encode
 
 
-class _RestrictedUnpickler(pickle.Unpickler):
-    """Resolves only the globals in ``_ALLOWED``; anything else is refused."""
+class RestrictedUnpickler(pickle.Unpickler):
+    """Resolves only the globals in ``_ALLOWED``; anything else raises ``UnsafeFileError(module.name)``.
+
+    Plain containers, strings, bytes and numbers need no global; the only
+    objects it can build beyond them are NumPy arrays, dtypes and integer
+    scalars. Use ``encoding="latin1"`` for Python 2 pickles.
+    """
 
     def find_class(self, module: str, name: str):
         try:
@@ -89,10 +97,17 @@ class _RestrictedUnpickler(pickle.Unpickler):
         raise UnsafeFileError("a persistent id")
 
 
-def _refuse(path: Path, member: str, what: str) -> UnsafeFileError:
+def refuse(
+    path: Path | str,
+    what: str,
+    member: str | None = None,
+    accepted: str = "NumPy object arrays of integer lists",
+) -> UnsafeFileError:
+    """An ``UnsafeFileError`` naming ``path`` (and its ``member``), what it asked for and what is ``accepted``."""
+    where = f"'{path}' (member '{member}')" if member is not None else f"'{path}'"
     return UnsafeFileError(
-        f"Refusing to load '{path}' (member '{member}'): its pickle asks for {what}, which the "
-        "restricted reader does not allow (only NumPy object arrays of integer lists are "
+        f"Refusing to load {where}: its pickle asks for {what}, which the "
+        f"restricted reader does not allow (only {accepted} are "
         "accepted). The file may be malicious; it was not used and no code from it was run."
     )
 
@@ -101,10 +116,10 @@ def _check_int_lists(arr: np.ndarray, path: Path, member: str) -> None:
     """Every element of ``arr`` must be a list of ``int`` (bool excluded)."""
     for i, item in enumerate(arr.flat):
         if type(item) is not list:
-            raise _refuse(path, member, f"element {i} of type {type(item).__name__} instead of a list")
+            raise refuse(path, member=member, what=f"element {i} of type {type(item).__name__} instead of a list")
         if not set(map(type, item)) <= {int}:
             bad = next(w for w in item if type(w) is not int)
-            raise _refuse(path, member, f"element {i} holding a {type(bad).__name__} instead of int")
+            raise refuse(path, member=member, what=f"element {i} holding a {type(bad).__name__} instead of int")
 
 
 def _read_header(f, path: Path, member: str):
@@ -123,15 +138,15 @@ def _read_member(zf: zipfile.ZipFile, member: str, path: Path) -> np.ndarray:
             f.seek(0)
             return npformat.read_array(f, allow_pickle=False)
         if dtype != np.dtype(object):
-            raise _refuse(path, member, f"a structured dtype with object fields ({dtype})")
+            raise refuse(path, member=member, what=f"a structured dtype with object fields ({dtype})")
         try:
-            arr = _RestrictedUnpickler(f, encoding="latin1").load()
+            arr = RestrictedUnpickler(f, encoding="latin1").load()
         except UnsafeFileError as e:
-            raise _refuse(path, member, f"'{e}'") from None
+            raise refuse(path, member=member, what=f"'{e}'") from None
         except (pickle.UnpicklingError, TypeError, AttributeError, IndexError, KeyError) as e:
-            raise _refuse(path, member, f"something invalid ({type(e).__name__}: {e})") from None
+            raise refuse(path, member=member, what=f"something invalid ({type(e).__name__}: {e})") from None
     if not isinstance(arr, np.ndarray) or arr.dtype != object or arr.shape != shape:
-        raise _refuse(path, member, f"an object that is not an object array of shape {shape}")
+        raise refuse(path, member=member, what=f"an object that is not an object array of shape {shape}")
     _check_int_lists(arr, path, member)
     return arr
 

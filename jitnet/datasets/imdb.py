@@ -8,13 +8,11 @@ file is read by the restricted reader: loading it cannot run code.
 
 from __future__ import annotations
 
-import itertools
-import json
 from typing import Any
 
 import numpy as np
 
-from . import _cache
+from . import _cache, _sequences
 from ._safe_npz import load_npz
 
 FILE_HASHES = {
@@ -22,40 +20,6 @@ FILE_HASHES = {
     # Keras pins this file by md5 bfafd718b763782e994055a2d397834f; this is the same file's sha256.
     "imdb_word_index.json": "027313fe9a320280f3bf0fac5baf58c4a683cf39a7ed9c3d3d3912bde4284cf6",
 }
-
-
-def _flat(seqs: np.ndarray, path) -> tuple[np.ndarray, np.ndarray]:
-    """Object array of int lists -> (int64 values, int64 lengths)."""
-    lengths = np.fromiter(map(len, seqs), dtype=np.int64, count=len(seqs))
-    try:
-        values = np.fromiter(itertools.chain.from_iterable(seqs), dtype=np.int64, count=int(lengths.sum()))
-    except OverflowError:
-        raise _cache.corrupt(path, "a word index does not fit in int64") from None
-    return values, lengths
-
-
-def _keep_rows(values: np.ndarray, lengths: np.ndarray, keep: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    return values[np.repeat(keep, lengths)], lengths[keep]
-
-
-def _to_object_array(values: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    """Flat values -> 1-D object array of Python int lists (1-D even if all lengths are equal)."""
-    flat = values.tolist()
-    ends = np.cumsum(lengths).tolist()
-    out = np.empty(len(lengths), dtype=object)
-    start = 0
-    for i, end in enumerate(ends):
-        out[i] = flat[start:end]
-        start = end
-    return out
-
-
-def _check_int(name: str, value: Any, allow_none: bool = False) -> None:
-    if value is None and allow_none:
-        return
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        kind = "an integer or None" if allow_none else "an integer"
-        raise TypeError(f"Expected {name} to be {kind}, received: {name}={value!r}")
 
 
 def load_data(
@@ -100,12 +64,7 @@ def load_data(
     """
     if kwargs:
         raise TypeError(f"Unrecognized keyword arguments: {sorted(kwargs)}")
-    _check_int("num_words", num_words, allow_none=True)
-    _check_int("skip_top", skip_top)
-    _check_int("maxlen", maxlen, allow_none=True)
-    _check_int("start_char", start_char, allow_none=True)
-    _check_int("oov_char", oov_char, allow_none=True)
-    _check_int("index_from", index_from, allow_none=True)
+    _sequences.check_arguments(num_words, skip_top, maxlen, start_char, oov_char, index_from)
 
     (npz_path,) = _cache.fetch("IMDB", [_cache.Remote(path, "imdb.npz", FILE_HASHES["imdb.npz"])])
     arrays = load_npz(npz_path)
@@ -113,8 +72,8 @@ def load_data(
     missing = [k for k in keys if k not in arrays]
     if missing:
         raise _cache.corrupt(npz_path, f"missing arrays {missing}; found {sorted(arrays)}")
-    parts = []
-    rng = np.random.RandomState(seed)
+    parts, labels = [], []
+    rng = np.random.RandomState(seed)  # one generator: train is shuffled first, then test
     for xk, yk in (("x_train", "y_train"), ("x_test", "y_test")):
         x, y = arrays[xk], arrays[yk]
         if x.dtype != object or x.ndim != 1 or y.ndim != 1 or len(x) != len(y) or y.dtype.kind not in "iu":
@@ -123,43 +82,20 @@ def load_data(
             )
         indices = np.arange(len(x))
         rng.shuffle(indices)
-        values, lengths = _flat(x[indices], npz_path)
-        labels = y[indices]
-        if start_char is not None:
-            # [start_char] + [w + index_from for w in x]
-            starts = np.cumsum(lengths) - lengths + np.arange(len(lengths))
-            shifted = np.empty(len(values) + len(lengths), dtype=np.int64)
-            mask = np.ones(len(shifted), dtype=bool)
-            mask[starts] = False
-            shifted[starts] = start_char
-            shifted[mask] = values + (index_from or 0)
-            values, lengths = shifted, lengths + 1
-        elif index_from:
-            values = values + index_from
+        values, lengths = _sequences.flatten(x[indices], npz_path)
+        values, lengths = _sequences.add_start_and_offset(values, lengths, start_char, index_from)
+        part_labels = y[indices]
         if maxlen:
-            keep = lengths < maxlen  # Keras keeps len(x) < maxlen
-            values, lengths = _keep_rows(values, lengths, keep)
-            labels = labels[keep]
-        parts.append([values, lengths, labels])
+            keep = lengths < maxlen
+            values, lengths = _sequences.keep_rows(values, lengths, keep)
+            part_labels = part_labels[keep]
+        parts.append((values, lengths))
+        labels.append(part_labels)
     if maxlen and (len(parts[0][1]) == 0 or len(parts[1][1]) == 0):
-        raise ValueError(
-            f"After filtering for sequences shorter than maxlen={maxlen}, no sequence was kept. Increase maxlen."
-        )
+        raise _sequences.no_sequence_kept(maxlen)
 
-    if not num_words:
-        num_words = max((int(p[0].max()) for p in parts if p[0].size), default=0)
-    for part in parts:
-        values, lengths = part[0], part[1]
-        inside = (skip_top <= values) & (values < num_words)
-        if oov_char is not None:
-            part[0] = np.where(inside, values, np.int64(oov_char))
-        else:
-            rows = np.repeat(np.arange(len(lengths)), lengths)
-            part[0] = values[inside]
-            part[1] = np.bincount(rows[inside], minlength=len(lengths)).astype(np.int64)
-
-    (vtr, ltr, ytr), (vte, lte, yte) = parts
-    return (_to_object_array(vtr, ltr), ytr), (_to_object_array(vte, lte), yte)
+    (vtr, ltr), (vte, lte) = _sequences.limit_vocabulary(parts, num_words, skip_top, oov_char)
+    return (_sequences.to_object_array(vtr, ltr), labels[0]), (_sequences.to_object_array(vte, lte), labels[1])
 
 
 def get_word_index(path: str = "imdb_word_index.json") -> dict[str, int]:
@@ -176,11 +112,4 @@ def get_word_index(path: str = "imdb_word_index.json") -> dict[str, int]:
         "IMDB word index",
         [_cache.Remote(path, "imdb_word_index.json", FILE_HASHES["imdb_word_index.json"])],
     )
-    try:
-        with open(json_path, encoding="utf-8") as f:
-            index = json.load(f)
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise _cache.corrupt(json_path, f"invalid JSON ({e})") from None
-    if not isinstance(index, dict) or not all(isinstance(k, str) and type(v) is int for k, v in index.items()):
-        raise _cache.corrupt(json_path, "expected a JSON object mapping words to integers")
-    return index
+    return _sequences.read_word_index(json_path)
