@@ -249,3 +249,79 @@ def regularizer_factors(reg: Any) -> tuple[float, float]:
 def resolve(kind: str, value: Any) -> Any:
     """Resolve an initializer, regularizer or constraint argument."""
     return {"initializer": initializers.get, "regularizer": regularizers.get, "constraint": constraints.get}[kind](value)
+
+
+def positive_int(name: str, value: Any) -> int:
+    """``value`` as a positive int (an integral float is accepted), else a TypeError/ValueError naming ``name``."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) and not (
+            isinstance(value, float) and value.is_integer()):
+        raise TypeError(f"Argument `{name}` must be a positive integer. Received: {name}={value!r}")
+    if value <= 0:
+        raise ValueError(f"Argument `{name}` must be a positive integer. Received: {name}={value}")
+    return int(value)
+
+
+class KernelLayer(Layer):
+    """A layer with a kernel, an optional bias and an activation (Dense, the convolutions).
+
+    Holds their initializers, regularizers and constraints, makes the
+    weights, emits the activation and activity penalty after the layer's
+    op, and serializes all of it as Keras does.
+    """
+
+    def __init__(self, activation: Any = None, use_bias: bool = True,
+                 kernel_initializer: Any = "glorot_uniform", bias_initializer: Any = "zeros",
+                 kernel_regularizer: Any = None, bias_regularizer: Any = None, activity_regularizer: Any = None,
+                 kernel_constraint: Any = None, bias_constraint: Any = None, **kwargs: Any) -> None:
+        from .. import activations
+
+        super().__init__(**kwargs)
+        self.activation = activations.get(activation)
+        self.use_bias = bool(use_bias)
+        self.kernel_initializer = resolve("initializer", kernel_initializer)
+        self.bias_initializer = resolve("initializer", bias_initializer)
+        self.kernel_regularizer = resolve("regularizer", kernel_regularizer)
+        self.bias_regularizer = resolve("regularizer", bias_regularizer)
+        self.activity_regularizer = resolve("regularizer", activity_regularizer)
+        self.kernel_constraint = resolve("constraint", kernel_constraint)
+        self.bias_constraint = resolve("constraint", bias_constraint)
+
+    def make_weights(self, kernel_shape: tuple[int, ...], units: int) -> None:
+        """The ``kernel`` and, with ``use_bias``, the ``(units,)`` ``bias``."""
+        self.kernel = self.add_weight("kernel", kernel_shape, self.kernel_initializer,
+                                      regularizer=self.kernel_regularizer, constraint=self.kernel_constraint)
+        self.bias = None
+        if self.use_bias:
+            self.bias = self.add_weight("bias", (units,), self.bias_initializer,
+                                        regularizer=self.bias_regularizer, constraint=self.bias_constraint)
+
+    def weight_fields(self) -> dict:
+        """The op fields naming the weights: ``kernel``, ``bias``, ``use_bias``."""
+        return {"kernel": self.kernel.offset, "bias": self.bias.offset if self.bias is not None else 0,
+                "use_bias": self.use_bias}
+
+    def emit_output(self, program: ProgramBuilder, z: int) -> int:
+        """The activation of buffer ``z`` and its activity penalty; returns the output buffer."""
+        from .core import emit_activation
+
+        out = emit_activation(program, z, self.output_shape, self.activation)
+        program.activity_penalty(out, *regularizer_factors(self.activity_regularizer))
+        return out
+
+    def kernel_config(self) -> dict:
+        """The activation and weight options, as Keras serializes them."""
+        from .. import constraints, initializers, regularizers
+
+        def ser(module, obj):
+            return None if obj is None else module.serialize(obj)
+
+        return {
+            "activation": self.activation.name, "use_bias": self.use_bias,
+            "kernel_initializer": initializers.serialize(self.kernel_initializer),
+            "bias_initializer": initializers.serialize(self.bias_initializer),
+            "kernel_regularizer": ser(regularizers, self.kernel_regularizer),
+            "bias_regularizer": ser(regularizers, self.bias_regularizer),
+            "activity_regularizer": ser(regularizers, self.activity_regularizer),
+            "kernel_constraint": ser(constraints, self.kernel_constraint),
+            "bias_constraint": ser(constraints, self.bias_constraint),
+        }
