@@ -110,6 +110,21 @@ class Sequential:
         """The layers, in order (the Input is not a layer, as in Keras 3)."""
         return list(self._layers)
 
+    def get_layer(self, name: str | None = None, index: int | None = None) -> Layer:
+        """The layer called ``name``, or the one at ``index`` of ``layers`` (Keras's order)."""
+        if (name is None) == (index is None):
+            raise ValueError("Provide either a layer name or a layer index, not both or neither. "
+                             f"Received: name={name!r}, index={index!r}")
+        if index is not None:
+            if not isinstance(index, int) or not -len(self.layers) <= index < len(self.layers):
+                raise ValueError(f"Argument `index` must be an int below {len(self.layers)} (the number of "
+                                 f"layers). Received: index={index!r}")
+            return self.layers[index]
+        for layer in self.layers:
+            if layer.name == name:
+                return layer
+        raise ValueError(f"No such layer: {name!r}. Existing layers are: {[layer.name for layer in self.layers]}.")
+
     @property
     def built(self) -> bool:
         """True once every layer has weights."""
