@@ -253,3 +253,43 @@ def reference_run(kind, config, params, grads_seq, lrs):
     for grads, lr in zip(grads_seq, lrs):
         opt.apply(params, grads, lr)
     return params
+
+
+def window_pads(n, k, s, d, padding):
+    """Output size and (before, after) padding of one axis: TensorFlow's rule for 'same'."""
+    span = (k - 1) * d + 1
+    if padding == "valid":
+        return (n - span) // s + 1, (0, 0)
+    if padding == "causal":
+        return (n - 1) // s + 1, (span - 1, 0)
+    out = -(-n // s)
+    total = max((out - 1) * s + span - n, 0)
+    return out, (total // 2, total - total // 2)
+
+
+def _windows(x, size, strides, padding, dilation, fill):
+    """(N, *out, *size, C) windows of channels-last ``x`` padded with ``fill``."""
+    spatial = x.shape[1:-1]
+    plan = [window_pads(n, k, s, d, padding) for n, k, s, d in zip(spatial, size, strides, dilation)]
+    xp = np.pad(x, [(0, 0), *[p for _, p in plan], (0, 0)], constant_values=fill)
+    outs = [o for o, _ in plan]
+    idx = [np.arange(o)[:, None] * s + np.arange(k)[None, :] * d for o, k, s, d in zip(outs, size, strides, dilation)]
+    if len(spatial) == 1:
+        return xp[:, idx[0]]  # (N, O, K, C)
+    return xp[:, idx[0][:, None, :, None], idx[1][None, :, None, :]]  # (N, OH, OW, KH, KW, C)
+
+
+def conv(x, kernel, bias, strides, padding, dilation):
+    """Keras's convolution (1-D or 2-D, channels last): windows times the ``(*size, C, F)`` kernel."""
+    size = kernel.shape[:-2]
+    win = _windows(x, size, strides, padding, dilation, 0.0)
+    axes = list(range(win.ndim - 1 - len(size), win.ndim))
+    out = np.tensordot(win, kernel, axes=(axes, list(range(len(size) + 1))))
+    return out + (bias if bias is not None else 0.0)
+
+
+def pool(x, size, strides, padding, average):
+    """Keras's max or average pooling; padding is left out of both."""
+    win = _windows(x, size, strides, padding, (1,) * len(size), np.nan)
+    axes = tuple(range(win.ndim - 1 - len(size), win.ndim - 1))
+    return np.nanmean(win, axis=axes) if average else np.nanmax(win, axis=axes)

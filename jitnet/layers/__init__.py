@@ -3,16 +3,40 @@
 from .._registry import Registry
 from .activation import ELU, LeakyReLU, PReLU, ReLU, Softmax
 from .base import Layer, Variable
+from .convolutional import Conv1D, Conv2D
 from .core import Activation, Dense, Input, InputLayer
 from .normalization import BatchNormalization, LayerNormalization
+from .pooling import (
+    AveragePooling1D,
+    AveragePooling2D,
+    GlobalAveragePooling1D,
+    GlobalAveragePooling2D,
+    GlobalMaxPooling1D,
+    GlobalMaxPooling2D,
+    MaxPooling1D,
+    MaxPooling2D,
+)
+from .preprocessing import Rescaling
 from .regularization import AlphaDropout, Dropout, GaussianDropout, GaussianNoise
-from .reshaping import Flatten, Reshape
+from .reshaping import Flatten, Reshape, ZeroPadding1D, ZeroPadding2D
 
 LAYERS = Registry("layer", base=Layer)
-for _cls in (Activation, AlphaDropout, BatchNormalization, Dense, Dropout, ELU, Flatten, GaussianDropout,
-             GaussianNoise, InputLayer, LayerNormalization, LeakyReLU, PReLU, ReLU, Reshape, Softmax):
+for _cls in (Activation, AlphaDropout, AveragePooling1D, AveragePooling2D, BatchNormalization, Conv1D, Conv2D, Dense,
+             Dropout, ELU, Flatten, GaussianDropout, GaussianNoise, GlobalAveragePooling1D, GlobalAveragePooling2D,
+             GlobalMaxPooling1D, GlobalMaxPooling2D, InputLayer, LayerNormalization, LeakyReLU, MaxPooling1D,
+             MaxPooling2D, PReLU, ReLU, Rescaling, Reshape, Softmax, ZeroPadding1D, ZeroPadding2D):
     LAYERS.add(_cls.__name__, _cls)
-del _cls
+for _alias, _cls in (("Convolution1D", Conv1D), ("Convolution2D", Conv2D), ("MaxPool1D", MaxPooling1D),
+                     ("MaxPool2D", MaxPooling2D), ("AvgPool1D", AveragePooling1D), ("AvgPool2D", AveragePooling2D),
+                     ("GlobalAvgPool1D", GlobalAveragePooling1D), ("GlobalAvgPool2D", GlobalAveragePooling2D),
+                     ("GlobalMaxPool1D", GlobalMaxPooling1D), ("GlobalMaxPool2D", GlobalMaxPooling2D)):
+    LAYERS.add(_alias, _cls)
+del _alias, _cls
+
+Convolution1D, Convolution2D = Conv1D, Conv2D
+MaxPool1D, MaxPool2D, AvgPool1D, AvgPool2D = MaxPooling1D, MaxPooling2D, AveragePooling1D, AveragePooling2D
+GlobalAvgPool1D, GlobalAvgPool2D = GlobalAveragePooling1D, GlobalAveragePooling2D
+GlobalMaxPool1D, GlobalMaxPool2D = GlobalMaxPooling1D, GlobalMaxPooling2D
 
 
 def serialize(layer: Layer) -> dict:
@@ -33,22 +57,45 @@ __all__ = [
     "ELU",
     "Activation",
     "AlphaDropout",
+    "AveragePooling1D",
+    "AveragePooling2D",
+    "AvgPool1D",
+    "AvgPool2D",
     "BatchNormalization",
+    "Conv1D",
+    "Conv2D",
+    "Convolution1D",
+    "Convolution2D",
     "Dense",
     "Dropout",
     "Flatten",
     "GaussianDropout",
     "GaussianNoise",
+    "GlobalAveragePooling1D",
+    "GlobalAveragePooling2D",
+    "GlobalAvgPool1D",
+    "GlobalAvgPool2D",
+    "GlobalMaxPool1D",
+    "GlobalMaxPool2D",
+    "GlobalMaxPooling1D",
+    "GlobalMaxPooling2D",
     "Input",
     "InputLayer",
     "Layer",
     "LayerNormalization",
     "LeakyReLU",
+    "MaxPool1D",
+    "MaxPool2D",
+    "MaxPooling1D",
+    "MaxPooling2D",
     "PReLU",
     "ReLU",
+    "Rescaling",
     "Reshape",
     "Softmax",
     "Variable",
+    "ZeroPadding1D",
+    "ZeroPadding2D",
     "deserialize",
     "serialize",
 ]

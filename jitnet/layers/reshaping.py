@@ -1,10 +1,13 @@
-"""Flatten and Reshape: new views of the same buffer, no copies."""
+"""Flatten and Reshape (new views of the same buffer, no copies) and zero padding."""
 
 from __future__ import annotations
 
 import math
 from typing import Any
 
+import numpy as np
+
+from ._windows import check_data_format, check_input_rank
 from .base import Layer, ProgramBuilder
 
 
@@ -57,3 +60,63 @@ class Reshape(Layer):
 
     def get_config(self):
         return {**super().get_config(), "target_shape": self.target_shape}
+
+
+def _pair(value: Any) -> tuple[int, int]:
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        value = (value, value)
+    pair = tuple(value)
+    if len(pair) != 2 or not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= 0 for v in pair):
+        raise ValueError
+    return int(pair[0]), int(pair[1])
+
+
+class _ZeroPadding(Layer):
+    rank = 2
+
+    def __init__(self, padding: Any = 1, data_format: str | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.data_format = check_data_format(data_format)
+        try:
+            axes = [padding] * self.rank if isinstance(padding, (int, np.integer)) else list(padding)
+            if self.rank == 1 and len(axes) == 2 and all(isinstance(v, (int, np.integer)) for v in axes):
+                axes = [axes]
+            if len(axes) != self.rank:
+                raise ValueError
+            self.padding = tuple(_pair(a) for a in axes)
+        except (TypeError, ValueError):
+            form = "an int, a pair of ints or a pair of (before, after) pairs" if self.rank == 2 else \
+                "an int or a (left, right) pair"
+            raise ValueError(f"Argument `padding` must be {form} of non-negative ints. Received: padding={padding!r}"
+                             ) from None
+
+    def _sizes(self, input_shape: tuple[int, ...]) -> tuple[tuple[int, int], tuple[int, int]]:
+        check_input_rank(self, input_shape, self.rank)
+        return ((0, 0), *self.padding) if self.rank == 1 else self.padding
+
+    def compute_output_shape(self, input_shape):
+        pads = self._sizes(input_shape)
+        spatial = input_shape[:-1]
+        return tuple(n + a + b for n, (a, b) in zip(spatial, pads[-len(spatial):])) + (input_shape[-1],)
+
+    def emit(self, program: ProgramBuilder, slot: int) -> int:
+        (top, bottom), (left, right) = self._sizes(self.input_shape)
+        h, w = (1, self.input_shape[0]) if self.rank == 1 else self.input_shape[:2]
+        out = program.new_slot(self.output_shape)
+        program.op("pad", slot, out, h=h, w=w, c=self.input_shape[-1], top=top, left=left, oh=h + top + bottom,
+                   ow=w + left + right)
+        return out
+
+    def get_config(self):
+        padding = self.padding[0] if self.rank == 1 else self.padding
+        return {**super().get_config(), "padding": padding, "data_format": self.data_format}
+
+
+class ZeroPadding2D(_ZeroPadding):
+    """Rows and columns of zeros around each image: ``padding=1``, ``(1, 2)`` or ``((top, bottom), (left, right))``."""
+
+
+class ZeroPadding1D(_ZeroPadding):
+    """Steps of zeros before and after each sequence: ``padding=1`` or ``(left, right)``."""
+
+    rank = 1

@@ -186,10 +186,12 @@ def check_tables(tables: Tables, calls: list[OpCall], n_params: int, n_state: in
         module = KINDS[call.kind]
         row = dict(zip(module.INTS, tables.ints[o]))
         for name, v in row.items():
-            if name in ("src", "dst", "src2", "xhat", "inv") and not 0 <= v < n_slots:
+            if name in ("src", "dst", "src2", *getattr(module, "BUFFERS", ())) and not 0 <= v < n_slots:
                 raise ValueError(f"Op {o} ({call.kind}) field {name}={v} is not a buffer.")
             if name.startswith("dsrc") and not -1 <= v < n_slots:
                 raise ValueError(f"Op {o} ({call.kind}) field {name}={v} is not a buffer.")
+        if hasattr(module, "check"):
+            module.check(row, slots)
         for name, size in getattr(module, "arena_fields", lambda r, s: [])(row, slots):
             arena, offset = (n_state, row[name]) if name == "state" else (n_params, row[name])
             if not (0 <= offset and offset + size <= arena):

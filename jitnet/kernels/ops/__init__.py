@@ -15,7 +15,7 @@ kind means a module here and one line in ``KINDS``.
 
 from __future__ import annotations
 
-from . import activation, add, batchnorm, dense, layernorm, noise, prelu, sparse_dense
+from . import activation, add, batchnorm, conv, dense, layernorm, noise, pad, pooling, prelu, scale, sparse_dense
 
 KINDS = {
     "dense": dense,
@@ -26,4 +26,8 @@ KINDS = {
     "layernorm": layernorm,
     "prelu": prelu,
     "add": add,
+    "conv": conv,
+    "pooling": pooling,
+    "pad": pad,
+    "scale": scale,
 }

@@ -15,6 +15,7 @@ from ..normalization import batchnorm_backward, batchnorm_forward
 
 INTS = ("src", "dsrc", "dst", "xhat", "gamma", "beta", "state", "frozen")
 FLOATS = ("momentum", "epsilon")
+BUFFERS = ("xhat",)
 SRC, DSRC, DST, XHAT, GAMMA, BETA, STATE, FROZEN = range(len(INTS))
 
 

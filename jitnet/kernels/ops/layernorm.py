@@ -13,6 +13,7 @@ from ..normalization import layernorm_backward, layernorm_forward
 
 INTS = ("src", "dsrc", "dst", "xhat", "inv", "gamma", "beta")
 FLOATS = ("epsilon",)
+BUFFERS = ("xhat", "inv")
 SRC, DSRC, DST, XHAT, INV, GAMMA, BETA = range(len(INTS))
 
 

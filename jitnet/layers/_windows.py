@@ -1,0 +1,66 @@
+"""Arguments and output sizes of sliding-window layers (convolutions, pooling), as Keras computes them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .base import Layer
+
+
+def int_tuple(name: str, value: Any, rank: int) -> tuple[int, ...]:
+    """``value`` (an int or a tuple of ``rank`` ints) as a tuple of positive ints."""
+    items = (value,) * rank if isinstance(value, (int, np.integer)) and not isinstance(value, bool) else value
+    try:
+        items = tuple(items)
+    except TypeError:
+        raise TypeError(f"Argument `{name}` must be an int or a tuple of {rank} ints. Received: {name}={value!r}") from None
+    if len(items) != rank or not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in items):
+        raise TypeError(f"Argument `{name}` must be an int or a tuple of {rank} ints. Received: {name}={value!r}")
+    if min(items) <= 0:
+        raise ValueError(f"Argument `{name}` must hold positive integers. Received: {name}={value!r}")
+    return tuple(int(v) for v in items)
+
+
+def check_padding(value: Any, allowed: tuple[str, ...] = ("valid", "same")) -> str:
+    """``padding`` lower-cased, if it is one of ``allowed``."""
+    padding = value.lower() if isinstance(value, str) else value
+    if padding not in allowed:
+        raise ValueError(f"Argument `padding` must be one of {list(allowed)}. Received: padding={value!r}")
+    return padding
+
+
+def check_data_format(value: Any) -> str:
+    """Only ``channels_last`` (the default) is supported."""
+    if value in (None, "channels_last"):
+        return "channels_last"
+    if value == "channels_first":
+        raise ValueError("data_format='channels_first' is not supported: jitnet lays out images channels last "
+                         "(batch, height, width, channels). Use data_format='channels_last'.")
+    raise ValueError(f"Argument `data_format` must be 'channels_last'. Received: data_format={value!r}")
+
+
+def check_input_rank(layer: Layer, input_shape: tuple[int, ...], rank: int) -> None:
+    """Refuse inputs that are not ``rank`` spatial axes plus channels."""
+    if len(input_shape) != rank + 1:
+        raise ValueError(
+            f"Input 0 of layer {layer.name!r} is incompatible with the layer: expected ndim={rank + 2}, "
+            f"found ndim={len(input_shape) + 1}. Full shape received: {(None, *input_shape)}"
+        )
+
+
+def output_size(layer: Layer, size: int, kernel: int, stride: int, dilation: int, padding: str) -> tuple[int, int]:
+    """``(output size, padding before)`` of one axis, with TensorFlow's rule for ``'same'``."""
+    span = (kernel - 1) * dilation + 1
+    if padding == "valid":
+        if span > size:
+            raise ValueError(
+                f"The window of layer {layer.name!r} ({span} wide with dilation) is larger than its input "
+                f"({size} along an axis, padding='valid'). Use a smaller kernel or pool size, or padding='same'."
+            )
+        return (size - span) // stride + 1, 0
+    if padding == "causal":
+        return (size - 1) // stride + 1, span - 1
+    out = (size + stride - 1) // stride
+    return out, max((out - 1) * stride + span - size, 0) // 2

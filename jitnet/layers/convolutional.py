@@ -1,0 +1,82 @@
+"""Conv1D and Conv2D: channels last, kernels of shape ``(*kernel_size, in, filters)`` as in Keras."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from ._windows import check_data_format, check_input_rank, check_padding, int_tuple, output_size
+from .base import KernelLayer, ProgramBuilder, positive_int
+
+
+class _Conv(KernelLayer):
+    rank = 2
+
+    def __init__(self, filters: int, kernel_size: Any, strides: Any = 1, padding: str = "valid",
+                 data_format: str | None = None, dilation_rate: Any = 1, groups: int = 1, activation: Any = None,
+                 use_bias: bool = True, **kwargs: Any) -> None:
+        super().__init__(activation=activation, use_bias=use_bias, **kwargs)
+        self.filters = positive_int("filters", filters)
+        self.kernel_size = int_tuple("kernel_size", kernel_size, self.rank)
+        self.strides = int_tuple("strides", strides, self.rank)
+        self.dilation_rate = int_tuple("dilation_rate", dilation_rate, self.rank)
+        paddings = ("valid", "same", "causal") if self.rank == 1 else ("valid", "same")
+        self.padding = check_padding(padding, paddings)
+        self.data_format = check_data_format(data_format)
+        if max(self.strides) > 1 and max(self.dilation_rate) > 1:
+            raise ValueError(f"`strides > 1` is not supported together with `dilation_rate > 1`. Received: "
+                             f"strides={self.strides}, dilation_rate={self.dilation_rate}")
+        if groups != 1:
+            raise ValueError(f"Only groups=1 is supported. Received: groups={groups!r}")
+
+    def _geometry(self, input_shape: tuple[int, ...]) -> dict:
+        check_input_rank(self, input_shape, self.rank)
+        spatial = (1, *input_shape[:-1]) if self.rank == 1 else input_shape[:-1]
+        k = (1, *self.kernel_size) if self.rank == 1 else self.kernel_size
+        s = (1, *self.strides) if self.rank == 1 else self.strides
+        d = (1, *self.dilation_rate) if self.rank == 1 else self.dilation_rate
+        (oh, ph), (ow, pw) = (output_size(self, n, *args, self.padding) for n, args in zip(spatial, zip(k, s, d)))
+        return {"h": spatial[0], "w": spatial[1], "c": input_shape[-1], "oh": oh, "ow": ow, "kh": k[0], "kw": k[1],
+                "sh": s[0], "sw": s[1], "dh": d[0], "dw": d[1], "ph": ph, "pw": pw}
+
+    def build(self, input_shape):
+        self._geometry(input_shape)
+        self.make_weights((*self.kernel_size, input_shape[-1], self.filters), self.filters)
+
+    def compute_output_shape(self, input_shape):
+        g = self._geometry(input_shape)
+        spatial = (g["ow"],) if self.rank == 1 else (g["oh"], g["ow"])
+        return (*spatial, self.filters)
+
+    def emit(self, program: ProgramBuilder, slot: int) -> int:
+        g = self._geometry(self.input_shape)
+        cols = program.new_slot((g["oh"] * g["ow"], math.prod(self.kernel_size) * g["c"]))
+        z = program.new_slot(self.output_shape)
+        program.op("conv", slot, z, cols=cols, **self.weight_fields(), **g)
+        return self.emit_output(program, z)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "filters": self.filters, "kernel_size": self.kernel_size,
+                "strides": self.strides, "padding": self.padding, "data_format": self.data_format,
+                "dilation_rate": self.dilation_rate, "groups": 1, **self.kernel_config()}
+
+
+class Conv2D(_Conv):
+    """2-D convolution over ``(batch, height, width, channels)`` inputs.
+
+    ``Conv2D(filters, kernel_size, strides=(1, 1), padding='valid',
+    dilation_rate=(1, 1), activation=None, use_bias=True, ...)``; the kernel
+    has shape ``(kh, kw, in_channels, filters)``. ``'same'`` padding follows
+    TensorFlow's rule (the extra row or column goes after).
+    """
+
+    rank = 2
+
+
+class Conv1D(_Conv):
+    """1-D convolution over ``(batch, steps, channels)`` inputs; ``padding`` may also be ``'causal'``.
+
+    The kernel has shape ``(kernel_size, in_channels, filters)``.
+    """
+
+    rank = 1

@@ -1,0 +1,33 @@
+"""Rescaling: ``inputs * scale + offset``, e.g. ``Rescaling(1 / 255)`` for pixel values."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .base import Layer, ProgramBuilder
+
+
+def _number(name: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) or not np.isfinite(value):
+        raise TypeError(f"Argument `{name}` must be a finite number (one value for every channel). "
+                        f"Received: {name}={value!r}")
+    return float(value)
+
+
+class Rescaling(Layer):
+    """``inputs * scale + offset``, elementwise. Defaults to ``offset=0.0``."""
+
+    def __init__(self, scale: float, offset: float = 0.0, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.scale = _number("scale", scale)
+        self.offset = _number("offset", offset)
+
+    def emit(self, program: ProgramBuilder, slot: int) -> int:
+        out = program.new_slot(self.output_shape)
+        program.op("scale", slot, out, scale=self.scale, offset=self.offset)
+        return out
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "scale": self.scale, "offset": self.offset}
