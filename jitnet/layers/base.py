@@ -300,11 +300,11 @@ class KernelLayer(Layer):
         return {"kernel": self.kernel.offset, "bias": self.bias.offset if self.bias is not None else 0,
                 "use_bias": self.use_bias}
 
-    def emit_output(self, program: ProgramBuilder, z: int) -> int:
-        """The activation of buffer ``z`` and its activity penalty; returns the output buffer."""
+    def emit_output(self, program: ProgramBuilder, z: int, activation: Any = None) -> int:
+        """The activation of buffer ``z`` (default: the layer's) and its activity penalty; returns the output buffer."""
         from .core import emit_activation
 
-        out = emit_activation(program, z, self.output_shape, self.activation)
+        out = emit_activation(program, z, self.output_shape, activation or self.activation)
         program.activity_penalty(out, *regularizer_factors(self.activity_regularizer))
         return out
 

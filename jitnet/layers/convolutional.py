@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from .. import activations
+from ..kernels.activations import is_plain_relu
 from ._windows import check_data_format, check_input_rank, check_padding, int_tuple, output_size
 from .base import KernelLayer, ProgramBuilder, positive_int
 
@@ -50,10 +52,11 @@ class _Conv(KernelLayer):
 
     def emit(self, program: ProgramBuilder, slot: int) -> int:
         g = self._geometry(self.input_shape)
-        cols = program.new_slot((g["oh"] * g["ow"], math.prod(self.kernel_size) * g["c"]))
+        cols = program.new_slot((g["oh"] * g["ow"], math.prod(self.kernel_size) * g["c"] + self.use_bias))
         z = program.new_slot(self.output_shape)
-        program.op("conv", slot, z, cols=cols, **self.weight_fields(), **g)
-        return self.emit_output(program, z)
+        relu = is_plain_relu(self.activation.code, *self.activation.params)
+        program.op("conv", slot, z, cols=cols, relu=relu, **self.weight_fields(), **g)
+        return self.emit_output(program, z, activations.linear if relu else self.activation)
 
     def get_config(self) -> dict:
         return {**super().get_config(), "filters": self.filters, "kernel_size": self.kernel_size,

@@ -151,3 +151,18 @@ def test_a_missing_unit_channel_axis_is_added_as_keras_does():
     model = keras.Sequential([keras.Input(shape=(6, 6, 1)), L.Conv2D(2, 3)])
     x = np.random.default_rng(3).normal(size=(2, 6, 6)).astype("float32")
     np.testing.assert_array_equal(model.predict(x, verbose=0), model.predict(x[..., None], verbose=0))
+
+
+@pytest.mark.parametrize("activation", ["relu", "sigmoid", "relu6"])
+def test_activations_after_the_convolution(float64, activation):
+    activation = L.ReLU(max_value=0.5) if activation == "relu6" else activation
+    x = np.random.default_rng(4).normal(size=(2, 5, 5, 2))
+    layer = L.Conv2D(3, 3, padding="same", activation=activation if isinstance(activation, str) else None)
+    layers = [layer] if isinstance(activation, str) else [layer, activation]
+    model = keras.Sequential([keras.Input(shape=x.shape[1:]), *layers])
+    out = model.predict(x, verbose=0)
+    kernel, bias = layer.get_weights()
+    z = reference.conv(x, kernel, bias, (1, 1), "same", (1, 1))
+    expected = {"relu": np.maximum(z, 0), "sigmoid": 1 / (1 + np.exp(-z))}.get(activation, np.clip(z, 0, 0.5))
+    np.testing.assert_allclose(out, expected, rtol=1e-12, atol=1e-12)
+    check_layers(layers, (5, 5, 2), batch=2)

@@ -1,36 +1,43 @@
 """Convolution over one or two spatial axes, channels last, as one GEMM per batch.
 
 Fields (ints): ``src``, ``dsrc``, ``dst``, ``cols`` (the buffer of patches:
-``oh * ow`` rows of ``kh * kw * c`` values per sample), ``kernel``, ``bias``
-(arena offsets of the (kh, kw, c, filters) kernel and the (filters,) bias),
-``use_bias``, then the window geometry of ``window.GEOMETRY``. No float
-fields. The layer's activation is a separate ``activation`` op.
+``oh * ow`` rows of ``kh * kw * c + use_bias`` values per sample), ``kernel``,
+``bias`` (arena offsets of the (kh, kw, c, filters) kernel and the
+(filters,) bias, which must follow the kernel), ``use_bias``, ``relu`` (1: a plain ReLU is
+applied in place, the common case; any other activation is a separate
+``activation`` op), then the window geometry of ``window.GEOMETRY``. No
+float fields.
 
-Forward: patches gathered into ``cols`` (im2col), ``z = cols @ W + b``.
-Backward: ``dW = cols.T @ dz``, ``db = sum_rows(dz)``, and, when the input
-needs its gradient, ``dcols = dz @ W.T`` (in the gradient space of ``cols``)
-scattered back onto the input (col2im).
+With a bias, each patch ends with a 1 and the bias is the last row of the
+weight matrix, so the products below add it and give its gradient too.
+Forward: patches gathered into ``cols`` (im2col), ``z = cols @ [W; b]``.
+Backward: ``[dW; db] = cols.T @ dz`` and, when the input needs its gradient,
+``dcols = dz @ [W; b].T`` (in the gradient space of ``cols``) scattered back
+onto the input (col2im).
 """
 
 from __future__ import annotations
 
 from .._jit import kernel
+from ..activations import relu_rows, relu_rows_backward
 from ..buffers import grad, matrix, value
-from ..products import column_sums, matmul
-from .dense import add_bias
+from ..products import matmul
 from .window import GEOMETRY, check_geometry
 
-INTS = ("src", "dsrc", "dst", "cols", "kernel", "bias", "use_bias", *GEOMETRY)
+INTS = ("src", "dsrc", "dst", "cols", "kernel", "bias", "use_bias", "relu", *GEOMETRY)
 FLOATS = ()
 BUFFERS = ("cols",)
-SRC, DSRC, DST, COLS, KERNEL, BIAS, USE_BIAS, H, W, C, OH, OW, KH, KW, SH, SW, DH, DW, PH, PW = range(len(INTS))
+SRC, DSRC, DST, COLS, KERNEL, BIAS, USE_BIAS, RELU, H, W, C, OH, OW, KH, KW, SH, SW, DH, DW, PH, PW = range(len(INTS))
 
 
 def check(row: dict, slots) -> None:
     """Refuse a geometry that does not match the buffers, the patch buffer included."""
     check_geometry(row, slots, int(slots[row["dst"], 2]))
-    if int(slots[row["cols"], 1]) != int(row["oh"]) * int(row["ow"]) or int(slots[row["cols"], 2]) != _patch(row):
+    width = _patch(row) + (1 if row["use_bias"] else 0)
+    if int(slots[row["cols"], 1]) != int(row["oh"]) * int(row["ow"]) or int(slots[row["cols"], 2]) != width:
         raise ValueError("The patch buffer of a convolution does not match its geometry.")
+    if row["use_bias"] and row["bias"] != row["kernel"] + _patch(row) * int(slots[row["dst"], 2]):
+        raise ValueError("The bias of a convolution must follow its kernel in the arena.")
 
 
 def _patch(row: dict) -> int:
@@ -64,6 +71,8 @@ def im2col(iv, x, cols, nb):
                         else:
                             for ci in range(c):
                                 cols[r, col + ci] = 0.0
+                if iv[USE_BIAS]:
+                    cols[r, kh * kw * c] = 1.0
 
 
 @kernel
@@ -91,26 +100,26 @@ def col2im(iv, dcols, dx, nb):
 
 @kernel
 def forward(iv, fv, bufs, arena, nb, training, step):
-    """``z = im2col(x) @ W (+ b)``."""
+    """``z = im2col(x) @ [W; b]``, then ``max(z, 0)`` in place with ``relu``."""
     cols = value(bufs, iv[COLS], nb)
     im2col(iv, value(bufs, iv[SRC], nb), cols, nb)
     z = value(bufs, iv[DST], nb)
-    filters = z.shape[1]
-    matmul(cols, matrix(arena[0], iv[KERNEL], cols.shape[1], filters), z)
-    if iv[USE_BIAS]:
-        add_bias(z, arena[0][iv[BIAS]:iv[BIAS] + filters])
+    matmul(cols, matrix(arena[0], iv[KERNEL], cols.shape[1], z.shape[1]), z)
+    if iv[RELU]:
+        relu_rows(z, z)
 
 
 @kernel
 def backward(iv, fv, bufs, arena, nb, step):
-    """``dW = cols.T @ dz``, ``db = sum_rows(dz)``, ``dx = col2im(dz @ W.T)``."""
+    """``[dW; db] = cols.T @ dz``, ``dx = col2im(dz @ [W; b].T)``; with ``relu``, ``dz`` is first
+    zeroed in place where the output is 0."""
     cols = value(bufs, iv[COLS], nb)
     dz = grad(bufs, iv[DST], nb)
+    if iv[RELU]:
+        relu_rows_backward(value(bufs, iv[DST], nb), dz, dz)
     k, filters = cols.shape[1], dz.shape[1]
     params, grads = arena[0], arena[1]
     matmul(cols.T, dz, matrix(grads, iv[KERNEL], k, filters))
-    if iv[USE_BIAS]:
-        column_sums(dz, grads[iv[BIAS]:iv[BIAS] + filters])
     if iv[DSRC] >= 0:
         dcols = grad(bufs, iv[COLS], nb)
         matmul(dz, matrix(params, iv[KERNEL], k, filters).T, dcols)
