@@ -16,7 +16,7 @@ class Flatten(Layer):
 
     def __init__(self, data_format: str | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.data_format = data_format
+        self.data_format = check_data_format(data_format)
 
     def compute_output_shape(self, input_shape):
         return (math.prod(input_shape),)

@@ -38,12 +38,35 @@ LAYERS = {
     "Softmax": lambda: L.Softmax(axis=-1),
     "Flatten": lambda: L.Flatten(),
     "Reshape": lambda: L.Reshape((2, -1)),
+    "Conv1D": lambda: L.Conv1D(3, 2, strides=2, padding="causal", activation="relu", use_bias=False,
+                               kernel_regularizer=R.L2(0.1)),
+    "Conv2D": lambda: L.Conv2D(3, (2, 1), padding="same", dilation_rate=(1, 2), activation="relu",
+                               bias_initializer=I.Constant(0.1), bias_constraint=C.NonNeg()),
+    "Conv2D-defaults": lambda: L.Conv2D(2, 3),
+    "MaxPooling1D": lambda: L.MaxPooling1D(3, strides=1, padding="same"),
+    "AveragePooling1D": lambda: L.AveragePooling1D(),
+    "MaxPooling2D": lambda: L.MaxPooling2D((2, 1), strides=(1, 2), padding="same"),
+    "AveragePooling2D": lambda: L.AveragePooling2D(2, padding="same"),
+    "GlobalMaxPooling1D": lambda: L.GlobalMaxPooling1D(keepdims=True),
+    "GlobalAveragePooling1D": lambda: L.GlobalAveragePooling1D(),
+    "GlobalMaxPooling2D": lambda: L.GlobalMaxPooling2D(),
+    "GlobalAveragePooling2D": lambda: L.GlobalAveragePooling2D(keepdims=True),
+    "ZeroPadding1D": lambda: L.ZeroPadding1D((1, 2)),
+    "ZeroPadding2D": lambda: L.ZeroPadding2D(((1, 0), (2, 1))),
+    "Rescaling": lambda: L.Rescaling(1 / 255, offset=-0.5),
 }
+IMAGE_LAYERS = {"Conv2D", "MaxPooling2D", "AveragePooling2D", "GlobalMaxPooling2D", "GlobalAveragePooling2D",
+                "ZeroPadding2D"}
+
+
+def input_shape(key):
+    """(2, 6) for most layers; the 2-D convolutions and poolings need images."""
+    return (4, 3, 2) if key.split("-")[0] in IMAGE_LAYERS else (2, 6)
 
 
 def test_every_registered_layer_is_covered():
     covered = {key.split("-")[0] for key in LAYERS} | {"InputLayer"}
-    assert covered == set(L.LAYERS.names())
+    assert covered == {L.LAYERS.lookup(name).__name__ for name in L.LAYERS.names()}  # aliases name the same classes
 
 
 def dumps(config):
@@ -67,9 +90,9 @@ def test_layer_config_round_trip_gives_equal_json(key):
 def test_rebuilt_layer_behaves_the_same(key):
     layer = LAYERS[key]()
     again = L.deserialize(json.loads(dumps(L.serialize(layer))))
-    models = [keras.Sequential([keras.Input(shape=(2, 6)), lay]) for lay in (layer, again)]
+    models = [keras.Sequential([keras.Input(shape=input_shape(key)), lay]) for lay in (layer, again)]
     models[1].set_weights(models[0].get_weights())
-    x = np.random.default_rng(0).normal(size=(5, 2, 6)).astype("float32")
+    x = np.random.default_rng(0).normal(size=(5, *input_shape(key))).astype("float32")
     np.testing.assert_array_equal(models[0].predict(x, verbose=0), models[1].predict(x, verbose=0))
     if getattr(layer, "seed", None) is not None:  # a seeded noise layer draws the same noise
         np.testing.assert_array_equal(models[0](x, training=True), models[1](x, training=True))

@@ -1,16 +1,26 @@
-"""get_config -> from_config round trips, and configs as Keras 3.15 writes them."""
+"""get_config -> from_config round trips, configs as Keras 3.15 writes them, and .keras round trips of
+every architecture of ``every_layer`` (which together hold every layer class)."""
 
 from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 
 import jitnet as keras
 from jitnet import callbacks, constraints, initializers, losses, metrics, optimizers, regularizers
 from jitnet.optimizers import schedules
 from jitnet.saving import layer_from_config
-from jitnet.saving.serialization import compile_from_config
+from jitnet.saving.serialization import compile_from_config, layer_to_config
+from tests.saving import every_layer
+
+LAYER_CLASSES = {keras.layers.LAYERS.lookup(name).__name__ for name in keras.layers.LAYERS.names()}  # no aliases
+
+
+def architecture_layers() -> list:
+    """The layers of every ``every_layer`` architecture, built by jitnet."""
+    return [layer for builder, _ in every_layer.ARCHITECTURES.values() for layer in builder(keras).layers]
 
 
 def _round_trip(obj):
@@ -39,7 +49,23 @@ def _instances():
         callbacks.CSVLogger("log.csv", append=True), callbacks.TerminateOnNaN(),
         callbacks.LearningRateScheduler(json.dumps), callbacks.LambdaCallback(on_epoch_end=json.dumps),
     ]
+    L = keras.layers
+    objs += [  # the convolutional layers away from the architectures' arguments, then every layer of those
+        L.Conv2D(3, (2, 1), strides=(1, 2), padding="same", kernel_initializer=initializers.HeNormal(seed=3),
+                 bias_initializer=initializers.Constant(0.5), kernel_regularizer=regularizers.L1L2(0.01, 0.02),
+                 bias_regularizer="l2", activity_regularizer="l1", kernel_constraint=constraints.MaxNorm(3.0),
+                 bias_constraint="non_neg", name="conv"),
+        L.Conv1D(2, 4, dilation_rate=3, padding="same", activation="softplus", trainable=False),
+        L.MaxPooling1D(3, strides=1, padding="same"), L.AveragePooling2D((3, 2), strides=(2, 1)),
+        L.GlobalMaxPooling1D(keepdims=True), L.ZeroPadding1D(3), L.ZeroPadding2D((2, 1)), L.Rescaling(1 / 255),
+        *architecture_layers(),
+    ]
     return objs
+
+
+def test_the_architectures_hold_every_layer_class():
+    """So that the round trips below and the Keras interop checks (test_keras_interop.py) see every layer."""
+    assert {type(layer).__name__ for layer in architecture_layers()} | {"InputLayer"} == LAYER_CLASSES
 
 
 @pytest.mark.parametrize("obj", _instances(), ids=lambda o: type(o).__name__)
@@ -53,6 +79,10 @@ _GLOROT = {"module": "keras.initializers", "class_name": "GlorotUniform",
            "config": {"seed": None, "input_axes": None, "output_axes": None}, "registered_name": None}
 _ZEROS = {"module": "keras.initializers", "class_name": "Zeros", "config": {}, "registered_name": None}
 _ONES = {"module": "keras.initializers", "class_name": "Ones", "config": {}, "registered_name": None}
+_L2 = {"module": "keras.regularizers", "class_name": "L2", "config": {"l2": 0.01}, "registered_name": None}
+_BASE = {"trainable": True, "dtype": _POLICY}
+_CONV = {**_BASE, "groups": 1, "data_format": "channels_last", "kernel_initializer": _GLOROT, "bias_initializer": _ZEROS,
+         "bias_regularizer": None, "activity_regularizer": None, "kernel_constraint": None, "bias_constraint": None}
 KERAS_LAYERS = {
     "Dense": {"name": "dense", "trainable": True, "dtype": _POLICY, "units": 3, "activation": "linear",
               "use_bias": True, "kernel_initializer": _GLOROT, "bias_initializer": _ZEROS,
@@ -83,7 +113,58 @@ KERAS_LAYERS = {
                      "noise_shape": None},
     "InputLayer": {"batch_shape": [None, 4], "dtype": "float32", "sparse": False, "ragged": False,
                    "name": "input_layer", "optional": False},
+    "Activation": {"name": "activation", **_BASE, "activation": "softplus"},
+    "Dropout": {"name": "dropout", **_BASE, "rate": 0.3, "seed": 4, "noise_shape": None},
+    "GaussianNoise": {"name": "gaussian_noise", **_BASE, "stddev": 0.2, "seed": 1},
+    "GaussianDropout": {"name": "gaussian_dropout", **_BASE, "rate": 0.4, "seed": None},
+    "LeakyReLU": {"name": "leaky_re_lu", **_BASE, "negative_slope": 0.2},
+    "Softmax": {"name": "softmax", **_BASE, "axis": -1},
+    "Conv1D": {"name": "conv1d", **_CONV, "filters": 4, "kernel_size": [3], "strides": [1], "padding": "causal",
+               "dilation_rate": [2], "activation": "relu", "use_bias": False, "kernel_regularizer": None},
+    "Conv2D": {"name": "conv2d", **_CONV, "filters": 4, "kernel_size": [3, 2], "strides": [2, 1], "padding": "same",
+               "dilation_rate": [1, 1], "activation": "elu", "use_bias": True, "kernel_regularizer": _L2},
+    "MaxPooling1D": {"name": "max_pooling1d", **_BASE, "pool_size": [3], "padding": "same", "strides": [2],
+                     "data_format": "channels_last"},
+    "MaxPooling2D": {"name": "max_pooling2d", **_BASE, "pool_size": [2, 3], "padding": "same", "strides": [1, 1],
+                     "data_format": "channels_last"},
+    "AveragePooling1D": {"name": "average_pooling1d", **_BASE, "pool_size": [2], "padding": "valid", "strides": [2],
+                         "data_format": "channels_last"},
+    "AveragePooling2D": {"name": "average_pooling2d", **_BASE, "pool_size": [2, 2], "padding": "valid",
+                         "strides": [1, 2], "data_format": "channels_last"},
+    "GlobalAveragePooling1D": {"name": "global_average_pooling1d", **_BASE, "data_format": "channels_last",
+                               "keepdims": True},
+    "GlobalAveragePooling2D": {"name": "global_average_pooling2d", **_BASE, "data_format": "channels_last",
+                               "keepdims": False},
+    "GlobalMaxPooling1D": {"name": "global_max_pooling1d", **_BASE, "data_format": "channels_last", "keepdims": False},
+    "GlobalMaxPooling2D": {"name": "global_max_pooling2d", **_BASE, "data_format": "channels_last", "keepdims": True},
+    "ZeroPadding1D": {"name": "zero_padding1d", **_BASE, "padding": [1, 2], "data_format": "channels_last"},
+    "ZeroPadding2D": {"name": "zero_padding2d", **_BASE, "padding": [[1, 0], [2, 3]], "data_format": "channels_last"},
+    "Rescaling": {"name": "rescaling", **_BASE, "scale": 0.00392156862745098, "offset": -0.5},
 }
+
+
+def test_keras_configs_cover_every_layer_class():
+    assert set(KERAS_LAYERS) == LAYER_CLASSES
+
+
+def test_flatten_data_format_as_keras():
+    assert keras.layers.Flatten().get_config()["data_format"] == "channels_last"
+    x = np.arange(24, dtype="float32").reshape(2, 2, 3, 2)
+    try:
+        model = keras.Sequential([keras.Input((2, 3, 2)), keras.layers.Flatten(data_format="channels_first")])
+    except ValueError:  # refusing it, as the convolutions do, is fine too
+        return
+    np.testing.assert_array_equal(model.predict(x, verbose=0), np.moveaxis(x, 1, -1).reshape(2, -1))
+
+
+def _as_jitnet_writes(value):
+    """A Keras-written config value as jitnet writes it: the dtype policy as its name, no neutral initializer axes."""
+    if isinstance(value, dict):
+        if value.get("class_name") == "DTypePolicy":
+            return value["config"]["name"]
+        return {k: _as_jitnet_writes(v) for k, v in value.items()
+                if not (k in ("input_axes", "output_axes") and v is None)}
+    return value
 
 
 @pytest.mark.parametrize("class_name", sorted(KERAS_LAYERS))
@@ -92,6 +173,10 @@ def test_keras_layer_configs_load(class_name):
               "registered_name": None}
     layer = layer_from_config(config)
     assert type(layer).__name__ == class_name
+    # every option that jitnet writes back holds the value Keras wrote (the rest are neutral, or Keras defaults)
+    written = json.loads(json.dumps(layer_to_config(layer)["config"]))
+    expected = _as_jitnet_writes(KERAS_LAYERS[class_name])
+    assert {k: v for k, v in written.items() if k in expected} == {k: v for k, v in expected.items() if k in written}
 
 
 def test_keras_compile_config_loads():
@@ -124,3 +209,27 @@ def test_unsupported_keras_options_are_named():
     with pytest.raises(ValueError, match="custom registered"):
         layer_from_config({"module": "keras.layers", "class_name": "Dense", "config": KERAS_LAYERS["Dense"],
                            "registered_name": "my_package>Dense"})
+
+
+@pytest.mark.parametrize("arch", sorted(every_layer.ARCHITECTURES))
+def test_keras_file_round_trip_of_every_architecture(tmp_path, arch):
+    """Sequential config round trip, then save / load: same config, weights, predictions, and training goes on alike."""
+    builder, input_shape = every_layer.ARCHITECTURES[arch]
+    x, y = every_layer.data(input_shape)
+    model = builder(keras)
+    config = json.loads(json.dumps(model.get_config()))
+    assert json.loads(json.dumps(keras.Sequential.from_config(config).get_config())) == config
+    model.compile(optimizer=optimizers.Adam(0.01), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.fit(x, y, epochs=1, batch_size=16, verbose=0)
+    model.save(tmp_path / "m.keras")
+    loaded = keras.models.load_model(tmp_path / "m.keras")
+    assert loaded.get_config() == model.get_config()
+    assert loaded.get_compile_config() == model.get_compile_config()
+    np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
+    for m in (model, loaded):
+        keras.utils.set_random_seed(7)  # the same shuffling and noise for both
+        m.fit(x, y, epochs=1, batch_size=16, verbose=0)
+    assert loaded.optimizer.iterations == model.optimizer.iterations == 6
+    for a, b in zip(model.get_weights(), loaded.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(loaded.optimizer.slots, model.optimizer.slots)
