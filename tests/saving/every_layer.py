@@ -1,12 +1,14 @@
-"""One model with every layer jitnet and Keras share, built by either library.
+"""Models with every layer jitnet and Keras share, built by either library.
 
-``build(keras)`` takes the module: ``jitnet`` in the tests, ``keras`` in the
+Each builder takes the module: ``jitnet`` in the tests, ``keras`` in the
 interop script, which is the point: the same code builds both.
+``ARCHITECTURES`` names them, with the shape of one input sample; the
+saving, config and interop tests run over all of them.
 """
 
 
 def build(keras):
-    """The architecture used by the saving and interop tests."""
+    """The architecture used by the saving and interop tests: dense, normalization, activation and noise layers."""
     L = keras.layers
     return keras.Sequential([
         keras.Input(shape=(2, 6)),
@@ -30,3 +32,75 @@ def build(keras):
         L.Dense(3),
         L.Softmax(),
     ])
+
+
+def build_cnn(keras):
+    """Images: Rescaling, asymmetric zero padding, strided / dilated / 1x1 Conv2D, every 2-D pooling."""
+    L = keras.layers
+    return keras.Sequential([
+        keras.Input(shape=(10, 10, 3)),
+        L.Rescaling(0.5, offset=0.1),
+        L.ZeroPadding2D(((1, 0), (0, 1))),
+        L.Conv2D(4, 3, strides=2, padding="same", activation="relu"),
+        L.BatchNormalization(),
+        L.MaxPooling2D(2, strides=1, padding="same"),
+        L.Conv2D(5, (2, 3), dilation_rate=(2, 1), activation="elu"),
+        L.AveragePooling2D(2, padding="same"),
+        L.Dropout(0.1),
+        L.Conv2D(6, 1),
+        L.GlobalAveragePooling2D(keepdims=True),
+        L.Conv2D(3, 1),
+        L.GlobalMaxPooling2D(),
+        L.Softmax(),
+    ])
+
+
+def build_sequence_cnn(keras):
+    """Sequences: causal dilated, strided and bias-free Conv1D, zero padding and every 1-D pooling."""
+    L = keras.layers
+    return keras.Sequential([
+        keras.Input(shape=(16, 4)),
+        L.Conv1D(6, 3, padding="causal", dilation_rate=2, activation="tanh"),
+        L.MaxPooling1D(2),
+        L.ZeroPadding1D((1, 2)),
+        L.Conv1D(5, 3, strides=2, padding="same", use_bias=False),
+        L.AveragePooling1D(2, padding="same"),
+        L.GlobalAveragePooling1D(keepdims=True),
+        L.Conv1D(3, 1),
+        L.GlobalMaxPooling1D(),
+        L.Softmax(),
+    ])
+
+
+def build_book_cnn(keras):
+    """The plain CNN of a textbook (Fashion-MNIST style), small: Conv2D/MaxPooling2D twice, Flatten, Dense."""
+    L = keras.layers
+    return keras.Sequential([
+        keras.Input(shape=(12, 12, 1)),
+        L.Conv2D(8, kernel_size=3, activation="relu", padding="same"),
+        L.MaxPooling2D(2),
+        L.Conv2D(16, kernel_size=(3, 3), activation="relu", padding="same"),
+        L.MaxPooling2D(2),
+        L.Flatten(),
+        L.Dense(10, activation="relu"),
+        L.Dropout(0.4),
+        L.Dense(3, activation="softmax"),
+    ])
+
+
+# name -> (builder, shape of one input sample); every model ends in 3 softmax classes
+ARCHITECTURES = {
+    "dense": (build, (2, 6)),
+    "cnn": (build_cnn, (10, 10, 3)),
+    "sequence_cnn": (build_sequence_cnn, (16, 4)),
+    "book_cnn": (build_book_cnn, (12, 12, 1)),
+}
+CLASSES = 3
+
+
+def data(input_shape, n=48, seed=0):
+    """``(x, y)``: ``n`` float32 normal samples of ``input_shape`` and integer labels in ``range(CLASSES)``."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    return rng.normal(size=(n, *input_shape)).astype("float32"), rng.integers(0, CLASSES, n)

@@ -1,12 +1,25 @@
 """The Keras 3 side of test_keras_interop.py; run with a Python that has Keras 3 (torch backend).
 
-``python keras_interop_script.py FOLDER``. FOLDER holds ``x.npy``, ``y.npy``
-and the jitnet-written files listed in ``jitnet_files.json``. For each of
-those the script loads it in Keras and writes ``<name>.keras_pred.npy`` and
-``<name>.keras_opt.npz`` (the optimizer variables after loading). Then it
-builds, fits and saves Keras models ``keras_<optimizer>.keras`` with their
-predictions and optimizer variables, and one compiled but never fitted model
-``keras_untrained_adagrad.keras``. A summary goes to ``report.json``.
+``python keras_interop_script.py FOLDER``. FOLDER holds ``plan.json``, which
+names the architectures of ``every_layer.ARCHITECTURES`` to check, the
+jitnet-written files (``name -> architecture``) and the Keras files to write
+(``name -> [architecture, optimizer]``), and ``<arch>.x.npy`` /
+``<arch>.y.npy`` for each architecture. The script
+
+1. loads each jitnet file in Keras and writes ``<name>.keras_pred.npy``,
+   ``<name>.keras_opt.npz`` (the optimizer variables after loading) and
+   ``<name>.keras_layers.json`` (the layer configs Keras read);
+2. builds, fits (unless the optimizer's name starts with ``untrained``) and
+   saves each Keras file ``<name>.keras``, with ``<name>.pred.npy`` and
+   ``<name>.opt.npz``;
+3. builds each architecture afresh and writes its weights
+   (``<arch>.fresh.weights.npz``, ``model.get_weights()`` order) and
+   predictions (``<arch>.fresh.pred.npy``), the same for random weights put in
+   with ``set_weights`` (``<arch>.random.*``: biases, BatchNormalization
+   statistics and all, so that no weight keeps its initial value), and the
+   layer configs of the fresh model (``<arch>.keras_layers.json``).
+
+A summary goes to ``report.json``.
 """
 
 import json
@@ -22,53 +35,81 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import every_layer
 
-L = keras.layers
+OPTIMIZERS = {
+    "adam": lambda: keras.optimizers.Adam(0.01),
+    "rmsprop": lambda: keras.optimizers.RMSprop(0.01, momentum=0.5, centered=True),
+    "nadam": lambda: keras.optimizers.Nadam(0.01),
+    "sgd": lambda: keras.optimizers.SGD(0.05, momentum=0.9, nesterov=True),
+    # compiled, never fitted: Keras writes iterations and learning rate, no slots
+    "untrained_adagrad": lambda: keras.optimizers.Adagrad(0.02),
+}
 
 
-def build():
-    """``every_layer.build``, with Keras."""
-    return every_layer.build(keras)
+def build(arch):
+    """``every_layer.ARCHITECTURES[arch]``, with Keras."""
+    return every_layer.ARCHITECTURES[arch][0](keras)
 
 
 def save_optimizer(model, path):
     np.savez(path, *[np.asarray(keras.ops.convert_to_numpy(v)) for v in model.optimizer.variables])
 
 
+def save_layer_configs(model, path):
+    """``[class name, get_config() without the name]`` of each layer, as JSON."""
+    configs = [[type(layer).__name__, {k: v for k, v in layer.get_config().items() if k != "name"}]
+               for layer in model.layers]
+    with open(path, "w") as f:
+        json.dump(configs, f, default=str)
+
+
+def random_weights(model, rng):
+    """Normal values for every weight, positive ones for variances."""
+    return [np.abs(w) + 0.5 if "variance" in v.name else w
+            for v, w in ((v, rng.normal(0.0, 0.5, v.shape).astype("float32")) for v in model.weights)]
+
+
 def main(folder):
-    x = np.load(os.path.join(folder, "x.npy"))
-    y = np.load(os.path.join(folder, "y.npy"))
+    def path(name):
+        return os.path.join(folder, name)
+
+    with open(path("plan.json")) as f:
+        plan = json.load(f)
+    data = {arch: (np.load(path(f"{arch}.x.npy")), np.load(path(f"{arch}.y.npy"))) for arch in plan["architectures"]}
     report = {"keras_version": keras.__version__, "backend": keras.backend.backend(), "loaded": {}}
-    with open(os.path.join(folder, "jitnet_files.json")) as f:
-        names = json.load(f)
-    for name in names:  # (1) jitnet -> Keras
+    for name, arch in plan["jitnet_files"].items():  # (1) jitnet -> Keras
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            model = keras.saving.load_model(os.path.join(folder, name + ".keras"))
-        np.save(os.path.join(folder, name + ".keras_pred.npy"), model.predict(x, verbose=0))
-        save_optimizer(model, os.path.join(folder, name + ".keras_opt.npz"))
+            model = keras.saving.load_model(path(name + ".keras"))
+        np.save(path(name + ".keras_pred.npy"), model.predict(data[arch][0], verbose=0))
+        save_optimizer(model, path(name + ".keras_opt.npz"))
+        save_layer_configs(model, path(name + ".keras_layers.json"))
         report["loaded"][name] = {
             "iterations": int(keras.ops.convert_to_numpy(model.optimizer.iterations)),
             "warnings": [str(w.message) for w in caught if issubclass(w.category, UserWarning)],
             "optimizer": type(model.optimizer).__name__,
         }
-    optimizers = {
-        "adam": keras.optimizers.Adam(0.01),
-        "rmsprop": keras.optimizers.RMSprop(0.01, momentum=0.5, centered=True),
-        "nadam": keras.optimizers.Nadam(0.01),
-        "sgd": keras.optimizers.SGD(0.05, momentum=0.9, nesterov=True),
-    }
     keras.utils.set_random_seed(0)
-    for name, optimizer in optimizers.items():  # (2) Keras -> jitnet
-        model = build()
-        model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-        model.fit(x, y, epochs=2, batch_size=16, verbose=0)
-        model.save(os.path.join(folder, f"keras_{name}.keras"))
-        np.save(os.path.join(folder, f"keras_{name}.pred.npy"), model.predict(x, verbose=0))
-        save_optimizer(model, os.path.join(folder, f"keras_{name}.opt.npz"))
-    model = build()  # compiled, never fitted: Keras writes iterations and learning rate, no slots
-    model.compile(optimizer=keras.optimizers.Adagrad(0.02), loss="sparse_categorical_crossentropy")
-    model.save(os.path.join(folder, "keras_untrained_adagrad.keras"))
-    with open(os.path.join(folder, "report.json"), "w") as f:
+    for name, (arch, optimizer) in plan["keras_files"].items():  # (2) Keras -> jitnet
+        x, y = data[arch]
+        model = build(arch)
+        model.compile(optimizer=OPTIMIZERS[optimizer](), loss="sparse_categorical_crossentropy",
+                      metrics=["accuracy"])
+        if not optimizer.startswith("untrained"):
+            model.fit(x, y, epochs=2, batch_size=16, verbose=0)
+        model.save(path(name + ".keras"))
+        np.save(path(name + ".pred.npy"), model.predict(x, verbose=0))
+        save_optimizer(model, path(name + ".opt.npz"))
+    rng = np.random.default_rng(1)
+    for arch in plan["architectures"]:  # (3) the same weights in both libraries give the same predictions
+        keras.utils.set_random_seed(1)
+        model = build(arch)
+        save_layer_configs(model, path(f"{arch}.keras_layers.json"))
+        for kind in ("fresh", "random"):
+            if kind == "random":
+                model.set_weights(random_weights(model, rng))
+            np.savez(path(f"{arch}.{kind}.weights.npz"), *model.get_weights())
+            np.save(path(f"{arch}.{kind}.pred.npy"), model.predict(data[arch][0], verbose=0))
+    with open(path("report.json"), "w") as f:
         json.dump(report, f)
 
 

@@ -3,7 +3,10 @@
 Set ``JITNET_KERAS_PYTHON`` to a Python that has Keras 3, torch and h5py
 (``tox -e interop`` does). The Keras side runs in a subprocess
 (``keras_interop_script.py``, ``KERAS_BACKEND=torch``), so jitnet's own
-environment needs no Keras.
+environment needs no Keras. Every architecture of
+``every_layer.ARCHITECTURES`` goes both ways: the dense one with several
+optimizers, the convolutional ones with Adam. Run with ``-rP`` to see the
+largest prediction differences.
 """
 
 from __future__ import annotations
@@ -31,14 +34,10 @@ pytestmark = pytest.mark.skipif(
 from tests.saving import every_layer
 
 SCRIPT = Path(__file__).with_name("keras_interop_script.py")
-L = keras.layers
-ATOL = 1e-6
-
-
-def every_layer_model():
-    """``every_layer.build``, with jitnet."""
-    return every_layer.build(keras)
-
+ARCHITECTURES = sorted(every_layer.ARCHITECTURES)
+# float32 predictions of both libraries agree to this (the dense model's to 1e-6)
+ATOL = {**dict.fromkeys(ARCHITECTURES, 1e-5), "dense": 1e-6}
+ITERATIONS = 6  # 2 epochs of 48 samples in batches of 16
 
 JITNET_OPTIMIZERS = {
     "jitnet_adam": lambda: keras.optimizers.Adam(0.01),
@@ -50,7 +49,52 @@ JITNET_OPTIMIZERS = {
     "jitnet_adadelta": lambda: keras.optimizers.Adadelta(1.0),
     "jitnet_untrained_adagrad": lambda: keras.optimizers.Adagrad(0.01),  # compiled, never fitted
 }
-KERAS_OPTIMIZERS = ("adam", "rmsprop", "nadam", "sgd")
+KERAS_OPTIMIZERS = ("adam", "rmsprop", "nadam", "sgd")  # keras_interop_script.OPTIMIZERS
+
+
+def _files(optimizers: list[str]) -> dict[str, tuple[str, str]]:
+    """``'<arch>-<optimizer>' -> (arch, optimizer)``: every optimizer for the dense model, the first for the others."""
+    return {f"{arch}-{opt}": (arch, opt) for arch in ARCHITECTURES
+            for opt in (optimizers if arch == "dense" else optimizers[:1])}
+
+
+JITNET_FILES = _files(list(JITNET_OPTIMIZERS))
+KERAS_FILES = _files([f"keras_{opt}" for opt in KERAS_OPTIMIZERS])
+KERAS_UNTRAINED = "dense-keras_untrained_adagrad"
+
+
+def build(arch: str):
+    """``every_layer.ARCHITECTURES[arch]``, with jitnet."""
+    return every_layer.ARCHITECTURES[arch][0](keras)
+
+
+def data(folder: Path, arch: str) -> tuple[np.ndarray, np.ndarray]:
+    return np.load(folder / f"{arch}.x.npy"), np.load(folder / f"{arch}.y.npy")
+
+
+def assert_close(got, expected, atol, what):
+    """``assert_allclose`` with ``atol`` only, printing the largest difference (seen with ``-rP``)."""
+    got, expected = np.asarray(got), np.asarray(expected)
+    assert got.shape == expected.shape, what
+    print(f"{what}: max |jitnet - Keras| = {np.max(np.abs(got - expected)):.3g}", file=sys.stderr)
+    np.testing.assert_allclose(got, expected, rtol=0, atol=atol, err_msg=what)
+
+
+def layer_configs(model) -> list:
+    """``[class name, get_config() without the name]`` of each layer, through JSON (tuples become lists).
+
+    Two ways of writing the same thing are made one: a built Keras LayerNormalization writes ``axis=[-1]``
+    where jitnet keeps the ``-1`` it was given, and jitnet's ``Flatten()`` keeps ``data_format=None`` where
+    Keras writes its meaning, ``'channels_last'`` (test_configs.py::test_flatten_data_format_as_keras).
+    """
+    configs = json.loads(json.dumps([[type(layer).__name__, {k: v for k, v in layer.get_config().items() if k != "name"}]
+                                     for layer in model.layers]))
+    for class_name, config in configs:
+        if class_name == "LayerNormalization" and isinstance(config["axis"], int):
+            config["axis"] = [config["axis"]]
+        if class_name == "Flatten" and config["data_format"] is None:
+            config["data_format"] = "channels_last"
+    return configs
 
 
 def optimizer_datasets(path: Path) -> list[np.ndarray]:
@@ -64,22 +108,26 @@ def optimizer_datasets(path: Path) -> list[np.ndarray]:
 def exchange(tmp_path_factory):
     """Write jitnet files, run Keras on them and let Keras write its own; returns (folder, report)."""
     folder = tmp_path_factory.mktemp("interop")
-    rng = np.random.default_rng(0)
-    x = rng.normal(size=(48, 2, 6)).astype("float32")
-    y = rng.integers(0, 3, 48)
-    np.save(folder / "x.npy", x)
-    np.save(folder / "y.npy", y)
-    for name, make in JITNET_OPTIMIZERS.items():
-        model = every_layer_model()
-        model.compile(optimizer=make(), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    for arch in ARCHITECTURES:
+        x, y = every_layer.data(every_layer.ARCHITECTURES[arch][1])
+        np.save(folder / f"{arch}.x.npy", x)
+        np.save(folder / f"{arch}.y.npy", y)
+    keras.utils.set_random_seed(0)
+    for name, (arch, opt) in JITNET_FILES.items():
+        x, y = data(folder, arch)
+        model = build(arch)
+        model.compile(optimizer=JITNET_OPTIMIZERS[opt](), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
         if "untrained" not in name:
             model.fit(x, y, epochs=2, batch_size=16, verbose=0)
         model.save(folder / f"{name}.keras")
         np.save(folder / f"{name}.pred.npy", model.predict(x, verbose=0))
-    (folder / "jitnet_files.json").write_text(json.dumps(sorted(JITNET_OPTIMIZERS)))
+    keras_files = {name: [arch, opt.removeprefix("keras_")] for name, (arch, opt) in KERAS_FILES.items()}
+    plan = {"architectures": ARCHITECTURES, "jitnet_files": {name: arch for name, (arch, _) in JITNET_FILES.items()},
+            "keras_files": {**keras_files, KERAS_UNTRAINED: ["dense", "untrained_adagrad"]}}
+    (folder / "plan.json").write_text(json.dumps(plan))
     env = {**os.environ, "KERAS_BACKEND": "torch"}
     result = subprocess.run([KERAS_PYTHON, str(SCRIPT), str(folder)], env=env, capture_output=True, text=True,
-                            timeout=600, check=False)
+                            timeout=900, check=False)
     assert result.returncode == 0, f"Keras script failed:\n{result.stdout}\n{result.stderr}"
     return folder, json.loads((folder / "report.json").read_text())
 
@@ -90,14 +138,15 @@ def test_keras_version_and_backend(exchange):
     print(f"Keras {report['keras_version']} ({report['backend']}) via {KERAS_PYTHON}", file=sys.stderr)
 
 
-@pytest.mark.parametrize("name", sorted(JITNET_OPTIMIZERS))
+@pytest.mark.parametrize("name", sorted(JITNET_FILES))
 def test_keras_loads_jitnet_files(exchange, name):
     folder, report = exchange
+    arch = JITNET_FILES[name][0]
     loaded = report["loaded"][name]
     assert loaded["warnings"] == []  # e.g. no "Skipping variable loading for optimizer"
-    assert loaded["iterations"] == (0 if "untrained" in name else 6)
-    np.testing.assert_allclose(np.load(folder / f"{name}.keras_pred.npy"), np.load(folder / f"{name}.pred.npy"),
-                               rtol=0, atol=ATOL)
+    assert loaded["iterations"] == (0 if "untrained" in name else ITERATIONS)
+    assert_close(np.load(folder / f"{name}.pred.npy"), np.load(folder / f"{name}.keras_pred.npy"), ATOL[arch],
+                 f"{name} predictions, jitnet-trained, loaded in Keras")
     written = optimizer_datasets(folder / f"{name}.keras")
     in_keras = np.load(folder / f"{name}.keras_opt.npz")
     assert len(in_keras.files) == len(written)
@@ -105,30 +154,68 @@ def test_keras_loads_jitnet_files(exchange, name):
         np.testing.assert_array_equal(in_keras[f"arr_{i}"], value.astype(in_keras[f"arr_{i}"].dtype))
 
 
-@pytest.mark.parametrize("name", KERAS_OPTIMIZERS)
+@pytest.mark.parametrize("arch", ARCHITECTURES)
+def test_keras_reads_the_layer_configs_jitnet_writes(exchange, arch):
+    """Every option jitnet writes means to Keras what it means to jitnet: Keras's reading equals its own build."""
+    folder, _ = exchange
+    read = json.loads((folder / f"{arch}-jitnet_adam.keras_layers.json").read_text())
+    own = json.loads((folder / f"{arch}.keras_layers.json").read_text())
+    assert [c for c, _ in read] == [c for c, _ in own]
+    for (class_name, got), (_, expected) in zip(read, own):
+        assert got == expected, class_name
+
+
+@pytest.mark.parametrize("name", sorted(KERAS_FILES))
 def test_jitnet_loads_keras_files(exchange, name, tmp_path):
     folder, _ = exchange
-    model = keras.models.load_model(folder / f"keras_{name}.keras")
-    x = np.load(folder / "x.npy")
-    np.testing.assert_allclose(model.predict(x, verbose=0), np.load(folder / f"keras_{name}.pred.npy"),
-                               rtol=0, atol=ATOL)
-    assert model.optimizer.iterations == 6
+    arch = KERAS_FILES[name][0]
+    x, y = data(folder, arch)
+    model = keras.models.load_model(folder / f"{name}.keras")
+    assert_close(model.predict(x, verbose=0), np.load(folder / f"{name}.pred.npy"), ATOL[arch],
+                 f"{name} predictions, Keras-trained, loaded in jitnet")
+    assert model.optimizer.iterations == ITERATIONS
     # the optimizer state jitnet restored, written back in Keras's layout, equals Keras's variables
     model.save(tmp_path / "again.keras")
     again = optimizer_datasets(tmp_path / "again.keras")
-    in_keras = np.load(folder / f"keras_{name}.opt.npz")
+    in_keras = np.load(folder / f"{name}.opt.npz")
     assert len(again) == len(in_keras.files)
     for i, value in enumerate(again):
         np.testing.assert_array_equal(value.astype(in_keras[f"arr_{i}"].dtype), in_keras[f"arr_{i}"])
-    model.fit(x, np.load(folder / "y.npy"), epochs=1, batch_size=16, verbose=0)  # training continues
-    assert model.optimizer.iterations == 9
+    before = model.get_weights()
+    model.fit(x, y, epochs=1, batch_size=16, verbose=0)  # training continues
+    assert model.optimizer.iterations == ITERATIONS + 3
+    after = model.get_weights()
+    assert all(np.all(np.isfinite(w)) for w in after)
+    assert any(not np.array_equal(a, b) for a, b in zip(before, after))
+
+
+@pytest.mark.parametrize("arch", ARCHITECTURES)
+def test_jitnet_reads_the_layer_configs_keras_writes(exchange, arch):
+    """jitnet's reading of a Keras file equals jitnet's own build of the same architecture."""
+    folder, _ = exchange
+    loaded = keras.models.load_model(folder / f"{arch}-keras_adam.keras", compile=False)
+    assert layer_configs(loaded) == layer_configs(build(arch))
+
+
+@pytest.mark.parametrize("kind", ["fresh", "random"])
+@pytest.mark.parametrize("arch", ARCHITECTURES)
+def test_keras_weights_give_keras_predictions(exchange, arch, kind):
+    """``set_weights(keras_model.get_weights())``: the same layouts (kernels (kh, kw, in, out)), order and Flatten."""
+    folder, _ = exchange
+    weights = np.load(folder / f"{arch}.{kind}.weights.npz")
+    weights = [weights[f"arr_{i}"] for i in range(len(weights.files))]
+    model = build(arch)
+    assert [w.shape for w in model.get_weights()] == [w.shape for w in weights]
+    model.set_weights(weights)
+    assert_close(model.predict(data(folder, arch)[0], verbose=0), np.load(folder / f"{arch}.{kind}.pred.npy"),
+                 ATOL[arch], f"{arch} predictions, {kind} Keras weights in jitnet")
 
 
 def test_jitnet_loads_a_compiled_but_untrained_keras_file(exchange):
     folder, _ = exchange
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        model = keras.models.load_model(folder / "keras_untrained_adagrad.keras")
+        model = keras.models.load_model(folder / f"{KERAS_UNTRAINED}.keras")
     assert model.optimizer.iterations == 0 and model.optimizer.learning_rate == np.float32(0.02)
-    model.predict(np.load(folder / "x.npy"), verbose=0)
+    model.predict(data(folder, "dense")[0], verbose=0)
     np.testing.assert_array_equal(model.optimizer.slots, np.float32(0.1))  # Adagrad's initial accumulator
