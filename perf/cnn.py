@@ -1,0 +1,285 @@
+"""The CNN benchmark: the 혼공머신 8-2 network on Fashion-MNIST, jitnet beside PyTorch, JAX and the GEMM floor.
+
+    python perf/cnn.py                       # 48,000 samples, batch 32, Adam; 3 epochs each
+    python perf/cnn.py --quick               # a slice, one epoch (CI)
+    python perf/cnn.py --torch-python PY --jax-python PY
+
+Each contender runs in its own process, one after the other, with 2
+threads: jitnet; PyTorch eager (``torch.nn``: ``Conv2d(padding='same')``,
+``MaxPool2d``, flush-denormal on); JAX (``jit`` with the epoch fused through
+``lax.scan``, optax Adam); and the GEMM floor: the products of one
+training step (forward, weight gradients, input gradients) timed alone
+with NumPy's BLAS, times the number of steps. Figures are seconds per
+epoch (median of the epochs after the first) and ``predict`` seconds on
+10,000 samples, plus jitnet's cold compile in an empty program cache.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+BATCH = 32
+HERE = Path(__file__).resolve()
+
+
+def write_data(folder: Path, n: int, n_test: int) -> None:
+    """Fashion-MNIST scaled to [0, 1] as (n, 28, 28, 1) float32 into ``folder`` (random data without the files)."""
+    import numpy as np
+
+    import jitnet as keras
+
+    try:
+        (x, y), (xt, _) = keras.datasets.fashion_mnist.load_data()
+    except (OSError, ValueError):  # the timing does not depend on the values
+        rng = np.random.default_rng(0)
+        x, y = rng.integers(0, 256, (60000, 28, 28)), rng.integers(0, 10, 60000)
+        xt = rng.integers(0, 256, (10000, 28, 28))
+    for name, a in (("x", x[:n]), ("xt", xt[:n_test])):
+        np.save(folder / f"{name}.npy", (a.reshape(-1, 28, 28, 1) / 255.0).astype("float32"))
+    np.save(folder / "y.npy", y[:n].astype("int64"))
+
+
+def data(folder: str):
+    """``x``, ``y``, ``x_test`` written by ``write_data``."""
+    import numpy as np
+
+    return tuple(np.load(Path(folder) / f"{name}.npy") for name in ("x", "y", "xt"))
+
+
+def jitnet_worker(folder, epochs):
+    import jitnet as keras
+
+    x, y, xt = data(folder)
+    L = keras.layers
+    model = keras.Sequential([
+        keras.Input(shape=(28, 28, 1)),
+        L.Conv2D(32, kernel_size=3, activation="relu", padding="same"), L.MaxPooling2D(2),
+        L.Conv2D(64, kernel_size=(3, 3), activation="relu", padding="same"), L.MaxPooling2D(2),
+        L.Flatten(), L.Dense(100, activation="relu"), L.Dropout(0.4), L.Dense(10, activation="softmax"),
+    ])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    start = time.perf_counter()
+    model.fit(x[:BATCH * 4], y[:BATCH * 4], batch_size=BATCH, verbose=0)
+    first = time.perf_counter() - start
+    times = []
+    for _ in range(epochs):
+        start = time.perf_counter()
+        model.fit(x, y, batch_size=BATCH, epochs=1, verbose=0)
+        times.append(time.perf_counter() - start)
+    start = time.perf_counter()
+    model.predict(xt, batch_size=BATCH, verbose=0)
+    return {"epochs": times, "predict": time.perf_counter() - start, "first_fit": first}
+
+
+def torch_worker(folder, epochs):
+    import torch
+
+    torch.set_num_threads(2)
+    torch.set_flush_denormal(True)
+    torch.manual_seed(0)
+    x, y, xt = data(folder)
+    x, y = torch.from_numpy(x).permute(0, 3, 1, 2).contiguous(), torch.from_numpy(y)
+    xt = torch.from_numpy(xt).permute(0, 3, 1, 2).contiguous()
+    nn = torch.nn
+    model = nn.Sequential(
+        nn.Conv2d(1, 32, 3, padding="same"), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(32, 64, 3, padding="same"), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(), nn.Linear(3136, 100), nn.ReLU(), nn.Dropout(0.4), nn.Linear(100, 10),
+    )
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3, eps=1e-7)
+    loss_fn = nn.CrossEntropyLoss()
+    times = []
+    for _ in range(epochs):
+        start = time.perf_counter()
+        model.train()
+        order = torch.randperm(len(x))
+        for i in range(0, len(x), BATCH):
+            idx = order[i:i + BATCH]
+            opt.zero_grad()
+            loss_fn(model(x[idx]), y[idx]).backward()
+            opt.step()
+        times.append(time.perf_counter() - start)
+    model.eval()
+    start = time.perf_counter()
+    with torch.no_grad():
+        for i in range(0, len(xt), BATCH):
+            model(xt[i:i + BATCH])
+    return {"epochs": times, "predict": time.perf_counter() - start}
+
+
+def jax_worker(folder, epochs):
+    import jax
+    import jax.numpy as jnp
+    import numpy as np
+    import optax
+
+    x, y, xt = data(folder)
+    keys = jax.random.split(jax.random.PRNGKey(0), 8)
+
+    def glorot(key, shape, fan_in, fan_out):
+        limit = np.sqrt(6 / (fan_in + fan_out))
+        return jax.random.uniform(key, shape, jnp.float32, -limit, limit)
+
+    params = {"c1": glorot(keys[0], (3, 3, 1, 32), 9, 288), "b1": jnp.zeros(32),
+              "c2": glorot(keys[1], (3, 3, 32, 64), 288, 576), "b2": jnp.zeros(64),
+              "d1": glorot(keys[2], (3136, 100), 3136, 100), "b3": jnp.zeros(100),
+              "d2": glorot(keys[3], (100, 10), 100, 10), "b4": jnp.zeros(10)}
+    opt = optax.adam(1e-3, eps=1e-7)
+
+    def forward(p, xb, key, training):
+        conv = lambda h, w: jax.lax.conv_general_dilated(h, w, (1, 1), "SAME", dimension_numbers=("NHWC", "HWIO", "NHWC"))
+        pool = lambda h: jax.lax.reduce_window(h, -jnp.inf, jax.lax.max, (1, 2, 2, 1), (1, 2, 2, 1), "VALID")
+        h = pool(jax.nn.relu(conv(xb, p["c1"]) + p["b1"]))
+        h = pool(jax.nn.relu(conv(h, p["c2"]) + p["b2"]))
+        h = jax.nn.relu(h.reshape(h.shape[0], -1) @ p["d1"] + p["b3"])
+        if training:
+            h = jnp.where(jax.random.bernoulli(key, 0.6, h.shape), h / 0.6, 0.0)
+        return h @ p["d2"] + p["b4"]
+
+    def loss_fn(p, xb, yb, key):
+        return optax.softmax_cross_entropy_with_integer_labels(forward(p, xb, key, True), yb).mean()
+
+    @jax.jit
+    def epoch(p, state, xs, ys, key):
+        def step(carry, batch):
+            p, state, key = carry
+            key, sub = jax.random.split(key)
+            loss, g = jax.value_and_grad(loss_fn)(p, batch[0], batch[1], sub)
+            updates, state = opt.update(g, state, p)
+            return (optax.apply_updates(p, updates), state, key), loss
+        (p, state, _), losses = jax.lax.scan(step, (p, state, key), (xs, ys))
+        return p, state, losses.mean()
+
+    predict = jax.jit(lambda p, xb: forward(p, xb, None, False))
+    m = len(x) // BATCH * BATCH
+    state = opt.init(params)
+    times = []
+    for e in range(epochs + 1):  # the first call compiles
+        start = time.perf_counter()
+        order = np.random.default_rng(e).permutation(len(x))[:m]
+        xs, ys = jnp.asarray(x[order].reshape(-1, BATCH, 28, 28, 1)), jnp.asarray(y[order].reshape(-1, BATCH))
+        params, state, loss = epoch(params, state, xs, ys, keys[4 + e % 4])
+        loss.block_until_ready()
+        times.append(time.perf_counter() - start)
+    predict(params, jnp.asarray(xt[:BATCH])).block_until_ready()
+    start = time.perf_counter()
+    for i in range(0, len(xt), BATCH):
+        predict(params, jnp.asarray(xt[i:i + BATCH])).block_until_ready()
+    return {"epochs": times[1:], "predict": time.perf_counter() - start, "compile_epoch": times[0]}
+
+
+def floor_worker(folder, epochs):
+    """The GEMMs of one step (shapes of the im2col formulation), each timed alone with NumPy's BLAS."""
+    import numpy as np
+
+    n = len(data(folder)[1])
+    patches1, patches2 = BATCH * 28 * 28, BATCH * 14 * 14
+    products = [  # (m, k, n, transpose a)
+        (patches1, 10, 32, False), (10, patches1, 32, True),  # conv1 forward, weight gradient
+        (patches2, 289, 64, False), (289, patches2, 64, True), (patches2, 64, 289, False),  # conv2 + input grad
+        (BATCH, 3136, 100, False), (3136, BATCH, 100, True), (BATCH, 100, 3136, False),  # dense 1
+        (BATCH, 100, 10, False), (100, BATCH, 10, True), (BATCH, 10, 100, False),  # dense 2
+    ]
+    rng = np.random.default_rng(0)
+    per_step = 0.0
+    for m, k, cols, transpose in products:
+        a = rng.random((k, m) if transpose else (m, k), dtype=np.float32)
+        a = a.T if transpose else a
+        b, out = rng.random((k, cols), dtype=np.float32), np.empty((m, cols), np.float32)
+        reps = max(20, int(2e8 / (m * k * cols)))
+        np.dot(a, b, out)
+        start = time.perf_counter()
+        for _ in range(reps):
+            np.dot(a, b, out)
+        per_step += (time.perf_counter() - start) / reps
+    return {"epochs": [per_step * -(-n // BATCH)], "step": per_step, "predict": None}
+
+
+WORKERS = {"jitnet": jitnet_worker, "torch": torch_worker, "jax": jax_worker, "floor": floor_worker}
+
+
+def run(python: str, worker: str, args, env: dict | None = None) -> dict:
+    cmd = [python, str(HERE), "--worker", worker, "--data", args.data, "--epochs", str(args.epochs)]
+    result = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, **(env or {})}, check=False)
+    if result.returncode != 0:
+        return {"error": (result.stderr.strip().splitlines() or ["failed"])[-1]}
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def cold_compile(args) -> float:
+    """Seconds of jitnet's first fit of the CNN in a fresh process with an empty program cache."""
+    with tempfile.TemporaryDirectory() as cache:
+        code = ("import time, numpy as np, jitnet as keras; L = keras.layers; m = keras.Sequential([keras.Input((28, 28, 1)),"
+                "L.Conv2D(32, 3, activation='relu', padding='same'), L.MaxPooling2D(2),"
+                "L.Conv2D(64, 3, activation='relu', padding='same'), L.MaxPooling2D(2), L.Flatten(),"
+                "L.Dense(100, activation='relu'), L.Dropout(0.4), L.Dense(10, activation='softmax')]);"
+                "m.compile(optimizer='adam', loss='sparse_categorical_crossentropy', metrics=['accuracy']);"
+                "x = np.zeros((64, 28, 28, 1), 'float32'); y = np.zeros(64, 'int64');"
+                "t = time.perf_counter(); m.fit(x, y, batch_size=32, verbose=0); print(time.perf_counter() - t)")
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                             env={**os.environ, "JITNET_CACHE_DIR": cache})
+        return float(out.stdout.strip().splitlines()[-1])
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="4,800 samples, one epoch (CI)")
+    parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--n", type=int, default=48000)
+    parser.add_argument("--n-test", type=int, default=10000)
+    parser.add_argument("--torch-python", default=sys.executable, help="an interpreter with torch")
+    parser.add_argument("--jax-python", default=None, help="an interpreter with jax and optax")
+    parser.add_argument("--output", default=None, help="write the results as JSON here")
+    parser.add_argument("--worker", choices=sorted(WORKERS), help=argparse.SUPPRESS)
+    parser.add_argument("--data", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.worker:
+        print(json.dumps(WORKERS[args.worker](args.data, args.epochs)))
+        return 0
+    if args.quick:
+        args.n, args.n_test, args.epochs = 4800, 1000, 1
+    with tempfile.TemporaryDirectory() as folder:
+        args.data = folder
+        write_data(Path(folder), args.n, args.n_test)
+        results = compare(args)
+    if args.output:
+        Path(args.output).write_text(json.dumps(results, indent=1))
+    return 0
+
+
+def compare(args) -> dict:
+    """Every contender one after the other; prints the table and returns the figures."""
+    threads = {"OMP_NUM_THREADS": "2", "JITNET_NUM_THREADS": "2"}
+    results = {"samples": args.n, "batch": BATCH, "cold_compile_s": cold_compile(args)}
+    results["jitnet"] = run(sys.executable, "jitnet", args, threads)
+    results["floor"] = run(sys.executable, "floor", args, threads)
+    results["torch"] = run(args.torch_python, "torch", args, threads)
+    if args.jax_python:
+        results["jax"] = run(args.jax_python, "jax", args, threads)  # XLA uses every core: 2 here
+    base = statistics.median(results["jitnet"]["epochs"])
+    print(f"CNN 8-2, {args.n} samples, batch {BATCH}, Adam; cold compile {results['cold_compile_s']:.1f} s")
+    print(f"{'':8} {'s/epoch':>9} {'jitnet / it':>12} {'predict s':>10}")
+    for name in ("jitnet", "floor", "torch", "jax"):
+        r = results.get(name)
+        if r is None:
+            continue
+        if "error" in r:
+            print(f"{name:8} ({r['error']})")
+            continue
+        epoch = statistics.median(r["epochs"])
+        r["epoch_s"] = epoch
+        predict = f"{r['predict']:10.2f}" if r.get("predict") is not None else f"{'':10}"
+        print(f"{name:8} {epoch:9.2f} {base / epoch:12.2f} {predict}")
+    return results
+
+
+if __name__ == "__main__":
+    sys.exit(main())
