@@ -40,7 +40,8 @@ class _Pooling(Layer):
     def emit(self, program: ProgramBuilder, slot: int) -> int:
         out = program.new_slot(self.output_shape)
         arg = out if self.average else program.new_slot(self.output_shape)
-        program.op("pooling", slot, out, arg=arg, average=self.average, **self._geometry(self.input_shape))
+        relu = not self.average and program.take_relu(slot)
+        program.op("pooling", slot, out, arg=arg, average=self.average, relu=relu, **self._geometry(self.input_shape))
         return out
 
     def get_config(self) -> dict:

@@ -51,6 +51,7 @@ class ProgramBuilder:
         self.slots: list[tuple[int, int, int]] = []
         self.calls: list[OpCall] = []
         self.activity: list[tuple[int, float, float]] = []
+        self.moved_relu: list[int] = []
         self.size = 0
         self.input_slot = self.new_slot(input_shape)
 
@@ -94,6 +95,21 @@ class ProgramBuilder:
         self.calls.append(OpCall(kind, variant, tuple(int(s) for s in inputs), int(output), ints, floats))
         return len(self.calls) - 1
 
+    def take_relu(self, slot: int) -> bool:
+        """Move a plain ReLU applied in place by the op writing ``slot`` to the caller, its only reader.
+
+        ``max(relu(z)) = relu(max(z))``, so a max pooling that applies the
+        ReLU to its few outputs saves a pass over the many inputs. True when
+        moved: the caller applies it (``finish`` checks no other op reads ``slot``).
+        """
+        o, start = self.producer(slot), self.slots[slot][0]
+        if o < 0 or not self.calls[o].ints.get("relu") or any(
+                self.slots[s][0] == start for call in self.calls for s in call.inputs):
+            return False
+        self.calls[o].ints["relu"] = 0
+        self.moved_relu.append(slot)
+        return True
+
     def activity_penalty(self, slot: int, l1: float, l2: float) -> None:
         """Add ``l1 * sum|y| + l2 * sum(y**2)`` of buffer ``slot``, per sample, to the loss."""
         if l1 or l2:
@@ -113,6 +129,9 @@ class ProgramBuilder:
         for o, call in enumerate(self.calls[:last + 1]):
             for i, s in enumerate(call.inputs):
                 readers.setdefault(self.slots[s][0], []).append((o, i))
+        for slot in self.moved_relu:
+            if len(readers.get(self.slots[slot][0], [])) != 1:
+                raise ValueError(f"Buffer {slot} lost its ReLU to a reader but has other readers.")
         dsrc = [[-1] * len(call.inputs) for call in self.calls]
         accumulate = []
         for start, reads in readers.items():

@@ -5,7 +5,7 @@ import pytest
 
 import jitnet as keras
 from tests import reference
-from tests.gradcheck import check_layers
+from tests.gradcheck import build, check_layers
 
 L = keras.layers
 
@@ -57,7 +57,7 @@ def test_pooling1d_gradients(float64, average, pool_size, strides, padding):
 
 def test_max_pooling_gradient_goes_to_the_first_maximum():
     x = np.array([[1.0, 3.0, 3.0, 0.0], [2.0, 3.0, 1.0, 1.0], [0.0, 0.0, 5.0, 5.0], [0.0, 0.0, 5.0, 5.0]])
-    from tests.gradcheck import analytic, build
+    from tests.gradcheck import analytic
 
     _, trainer = build([L.MaxPooling2D(2)], (4, 4, 1), 1)
     _, dx = analytic(trainer, x.reshape(1, 4, 4, 1), np.array([[1.0, 10.0, 100.0, 1000.0]]))
@@ -135,3 +135,19 @@ def test_pool_larger_than_its_input_and_wrong_ranks():
         keras.Sequential([keras.Input(shape=(8, 3)), L.MaxPooling2D(2)])
     with pytest.raises(ValueError, match="expected ndim=3, found ndim=4"):
         keras.Sequential([keras.Input(shape=(8, 8, 3)), L.GlobalMaxPooling1D()])
+
+
+@pytest.mark.parametrize("pool", [L.MaxPooling2D, L.AveragePooling2D])
+def test_a_relu_before_max_pooling_moves_to_its_outputs(float64, pool):
+    x = np.random.default_rng(6).normal(size=(3, 6, 6, 2))
+    conv = L.Conv2D(3, 3, padding="same", activation="relu")
+    _, out = _predict([conv, pool(2, padding="same")], x)
+    kernel, bias = conv.get_weights()
+    z = np.maximum(reference.conv(x, kernel, bias, (1, 1), "same", (1, 1)), 0)
+    np.testing.assert_allclose(out, reference.pool(z, (2, 2), (2, 2), "same", pool is L.AveragePooling2D),
+                               rtol=1e-12, atol=1e-12)
+    _, trainer = build([L.Conv2D(3, 3, padding="same", activation="relu"), pool(2)], (6, 6, 2), 2)
+    conv_call, pool_call = trainer.builder.calls[:2]
+    moved = pool is L.MaxPooling2D
+    assert (conv_call.ints["relu"], pool_call.ints["relu"]) == ((0, 1) if moved else (1, 0))
+    check_layers([L.Conv2D(3, 3, padding="same", activation="relu"), pool(2)], (6, 6, 2), batch=2)

@@ -2,7 +2,8 @@
 
 Fields (ints): ``src``, ``dsrc``, ``dst``, ``arg`` (a buffer shaped like
 ``dst`` where a max records which tap of its window won; a mean never uses
-it), ``average`` (0: max, 1: mean), then the window geometry of
+it), ``average`` (0: max, 1: mean), ``relu`` (1: a max then applies
+``max(y, 0)``, the ReLU of the op before, moved here), then the window geometry of
 ``window.GEOMETRY`` (global pooling is one window over the whole input). No
 float fields. Padding is left out of both: a max ignores it and a mean
 divides by the positions inside the input, as Keras does. The gradient of a
@@ -13,14 +14,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._jit import inline_kernel, kernel
+from .._jit import kernel
 from ..buffers import grad, value
-from .window import GEOMETRY, check_geometry
+from .window import GEOMETRY, check_geometry, span, tap_row
 
-INTS = ("src", "dsrc", "dst", "arg", "average", *GEOMETRY)
+INTS = ("src", "dsrc", "dst", "arg", "average", "relu", *GEOMETRY)
 FLOATS = ()
 BUFFERS = ("arg",)
-SRC, DSRC, DST, ARG, AVERAGE, H, W, C, OH, OW, KH, KW, SH, SW, DH, DW, PH, PW = range(len(INTS))
+SRC, DSRC, DST, ARG, AVERAGE, RELU, H, W, C, OH, OW, KH, KW, SH, SW, DH, DW, PH, PW = range(len(INTS))
 
 
 def check(row: dict, slots) -> None:
@@ -28,23 +29,6 @@ def check(row: dict, slots) -> None:
     check_geometry(row, slots)
     if tuple(slots[row["arg"], 1:]) != tuple(slots[row["dst"], 1:]):
         raise ValueError("The tap buffer of a pooling op must have the shape of its output.")
-
-
-@inline_kernel
-def span(o, s, p, d, k, n):
-    """Taps ``lo <= t < hi`` of window ``o`` whose position ``o * s - p + t * d`` lies in ``[0, n)``."""
-    first = o * s - p
-    lo = 0 if first >= 0 else (-first + d - 1) // d
-    hi = min(k, (n - 1 - first) // d + 1) if n - 1 - first >= 0 else 0
-    return lo, max(lo, hi)
-
-
-@inline_kernel
-def tap_row(iv, n, oy, ox, ky, kx):
-    """The input row under tap ``(ky, kx)`` of window ``(oy, ox)`` of sample ``n``."""
-    iy = oy * iv[SH] - iv[PH] + ky * iv[DH]
-    ix = ox * iv[SW] - iv[PW] + kx * iv[DW]
-    return (n * iv[H] + iy) * iv[W] + ix
 
 
 @kernel
@@ -63,7 +47,7 @@ def forward(iv, fv, bufs, arena, nb, training, step):
                     y[r, ci] = 0.0 if iv[AVERAGE] or count == 0 else -np.inf
                 for ky in range(y0, y1):
                     for kx in range(x0, x1):
-                        src = tap_row(iv, n, oy, ox, ky, kx)
+                        src = tap_row(iv, H, n, oy, ox, ky, kx)
                         if iv[AVERAGE]:
                             for ci in range(c):
                                 y[r, ci] += x[src, ci]
@@ -76,6 +60,9 @@ def forward(iv, fv, bufs, arena, nb, training, step):
                 if iv[AVERAGE] and count > 0:
                     for ci in range(c):
                         y[r, ci] /= count
+                elif iv[RELU]:
+                    for ci in range(c):
+                        y[r, ci] = max(y[r, ci], 0.0)
 
 
 @kernel
@@ -84,6 +71,7 @@ def backward(iv, fv, bufs, arena, nb, step):
     if iv[DSRC] < 0:
         return
     dy, dx, arg = grad(bufs, iv[DST], nb), grad(bufs, iv[DSRC], nb), value(bufs, iv[ARG], nb)
+    y = value(bufs, iv[DST], nb)
     c, oh, ow = iv[C], iv[OH], iv[OW]
     hw = iv[H] * iv[W]
     for n in range(nb):
@@ -96,12 +84,12 @@ def backward(iv, fv, bufs, arena, nb, step):
                 scale = 1.0 / max(1, (y1 - y0) * (x1 - x0))
                 for ky in range(y0, y1):
                     for kx in range(x0, x1):
-                        src = tap_row(iv, n, oy, ox, ky, kx)
+                        src = tap_row(iv, H, n, oy, ox, ky, kx)
                         t = ky * iv[KW] + kx
                         if iv[AVERAGE]:
                             for ci in range(c):
                                 dx[src, ci] += dy[r, ci] * scale
                         else:
                             for ci in range(c):
-                                if arg[r, ci] == t:
+                                if arg[r, ci] == t and (iv[RELU] == 0 or y[r, ci] > 0.0):
                                     dx[src, ci] += dy[r, ci]
