@@ -267,6 +267,15 @@ def relu_rows_backward(z, dy, dz):
             dz[i, j] = dy[i, j] if z[i, j] > 0.0 else 0.0
 
 
+@kernel
+def relu_rows_mask(y, d):
+    """``d = 0`` where ``y <= 0``, in place: ReLU's backward pass from its output (selects, no branches)."""
+    for i in range(y.shape[0]):
+        for j in range(y.shape[1]):
+            g = d[i, j]
+            d[i, j] = g if y[i, j] > 0.0 else 0.0
+
+
 def is_plain_relu(code: int, a: float, b: float, c: float) -> bool:
     """True for ``max(z, 0)``: no slope, no ceiling, no threshold."""
     return code == RELU and a == 0.0 and c == 0.0 and b == math.inf

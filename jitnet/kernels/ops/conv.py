@@ -19,7 +19,7 @@ onto the input (col2im).
 from __future__ import annotations
 
 from .._jit import kernel
-from ..activations import relu_rows, relu_rows_backward
+from ..activations import relu_rows, relu_rows_mask
 from ..buffers import grad, matrix, value
 from ..products import matmul
 from .window import GEOMETRY, check_geometry
@@ -116,7 +116,7 @@ def backward(iv, fv, bufs, arena, nb, step):
     cols = value(bufs, iv[COLS], nb)
     dz = grad(bufs, iv[DST], nb)
     if iv[RELU]:
-        relu_rows_backward(value(bufs, iv[DST], nb), dz, dz)
+        relu_rows_mask(value(bufs, iv[DST], nb), dz)
     k, filters = cols.shape[1], dz.shape[1]
     params, grads = arena[0], arena[1]
     matmul(cols.T, dz, matrix(grads, iv[KERNEL], k, filters))

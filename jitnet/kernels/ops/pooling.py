@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._jit import kernel
+from ..activations import relu_rows_mask
 from ..buffers import grad, value
 from .window import GEOMETRY, check_geometry, span, tap_row
 
@@ -71,7 +72,8 @@ def backward(iv, fv, bufs, arena, nb, step):
     if iv[DSRC] < 0:
         return
     dy, dx, arg = grad(bufs, iv[DST], nb), grad(bufs, iv[DSRC], nb), value(bufs, iv[ARG], nb)
-    y = value(bufs, iv[DST], nb)
+    if iv[RELU]:
+        relu_rows_mask(value(bufs, iv[DST], nb), dy)
     c, oh, ow = iv[C], iv[OH], iv[OW]
     hw = iv[H] * iv[W]
     for n in range(nb):
@@ -91,5 +93,5 @@ def backward(iv, fv, bufs, arena, nb, step):
                                 dx[src, ci] += dy[r, ci] * scale
                         else:
                             for ci in range(c):
-                                if arg[r, ci] == t and (iv[RELU] == 0 or y[r, ci] > 0.0):
+                                if arg[r, ci] == t:
                                     dx[src, ci] += dy[r, ci]
