@@ -10,7 +10,7 @@ from tests.gradcheck import build, check_layers
 L = keras.layers
 
 POOL2D = [((2, 2), None, "valid"), ((2, 2), None, "same"), ((3, 2), (1, 2), "same"), ((3, 3), (2, 2), "valid"),
-          (2, 1, "valid"), ((3, 3), (3, 3), "same")]
+          (2, 1, "valid"), ((3, 3), (3, 3), "same"), ((2, 1), None, "valid")]  # the last tiles (6, 5)
 POOL1D = [(2, None, "valid"), (3, 2, "same"), (2, 1, "same"), (4, 3, "valid")]
 
 

@@ -53,6 +53,9 @@ def arena_fields(row: dict, slots) -> list[tuple[str, int]]:
 @kernel
 def im2col(iv, x, cols, nb):
     """``cols[(n, oy, ox), (ky, kx, ci)] = x[(n, iy, ix), ci]``, zero where the window leaves the input."""
+    if iv[C] < 8 and iv[DW] == 1:
+        im2col_runs(iv, x.reshape(x.size), cols, nb)
+        return
     h, w, c, oh, ow = iv[H], iv[W], iv[C], iv[OH], iv[OW]
     kh, kw, sh, sw, dh, dw, ph, pw = iv[KH], iv[KW], iv[SH], iv[SW], iv[DH], iv[DW], iv[PH], iv[PW]
     for n in range(nb):
@@ -73,6 +76,42 @@ def im2col(iv, x, cols, nb):
                                 cols[r, col + ci] = 0.0
                 if iv[USE_BIAS]:
                     cols[r, kh * kw * c] = 1.0
+
+
+@kernel
+def im2col_runs(iv, flat, cols, nb):
+    """``im2col`` for few channels and no dilation along the width, ``flat`` being the input's values.
+
+    The ``kw`` taps of a window row are then ``kw * c`` adjacent values,
+    copied as one run where the row lies inside the input (a loop of ``c``
+    per tap is slow for ``c = 1``).
+    """
+    h, w, c, oh, ow = iv[H], iv[W], iv[C], iv[OH], iv[OW]
+    kh, kw, sh, sw, dh, ph, pw = iv[KH], iv[KW], iv[SH], iv[SW], iv[DH], iv[PH], iv[PW]
+    run = kw * c
+    for n in range(nb):
+        for oy in range(oh):
+            for ox in range(ow):
+                r, ix0 = (n * oh + oy) * ow + ox, ox * sw - pw
+                for ky in range(kh):
+                    iy, col = oy * sh - ph + ky * dh, ky * run
+                    base = ((n * h + iy) * w + ix0) * c
+                    if not 0 <= iy < h:
+                        for j in range(run):
+                            cols[r, col + j] = 0.0
+                    elif ix0 >= 0 and ix0 + kw <= w:
+                        for j in range(run):
+                            cols[r, col + j] = flat[base + j]
+                    else:
+                        for kx in range(kw):
+                            if 0 <= ix0 + kx < w:
+                                for ci in range(c):
+                                    cols[r, col + kx * c + ci] = flat[base + kx * c + ci]
+                            else:
+                                for ci in range(c):
+                                    cols[r, col + kx * c + ci] = 0.0
+                if iv[USE_BIAS]:
+                    cols[r, kh * run] = 1.0
 
 
 @kernel
