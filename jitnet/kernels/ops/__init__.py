@@ -9,8 +9,11 @@ parameter record (its row in the program's int and float tables; ``src``,
 
 or ``source(variant, prefix)``, which writes them for one variant (the
 activation op: one variant per activation). ``iv``/``fv`` are the op's rows,
-``bufs`` and ``arena`` the groups of ``jitnet.kernels.buffers``. Adding an op
-kind means a module here and one line in ``KINDS``.
+``bufs`` and ``arena`` the groups of ``jitnet.kernels.buffers``. Optional:
+``BUFFERS`` names its other buffer fields, ``arena_fields(row, slots)`` the
+arena ranges it touches and ``check(row, slots)`` refuses sizes that do not
+fit its buffers; the builder checks every row with them before a kernel runs.
+Adding an op kind means a module here and one line in ``KINDS``.
 """
 
 from __future__ import annotations
