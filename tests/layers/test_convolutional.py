@@ -169,7 +169,8 @@ def test_activations_after_the_convolution(float64, activation):
 
 
 @pytest.mark.parametrize("channels", [1, 9])  # patches copied in runs (few channels) and tap by tap
-@pytest.mark.parametrize("kernel_size, strides, padding, dilation", [(3, 1, "same", 1), ((2, 3), 2, "same", 1)])
+@pytest.mark.parametrize("kernel_size, strides, padding, dilation", [(3, 1, "same", 1), ((2, 3), 2, "same", 1),
+                                                                    ((3, 2), 1, "valid", (2, 3))])
 def test_patch_gathering_for_few_and_many_channels(float64, channels, kernel_size, strides, padding, dilation):
     x = np.random.default_rng(5).normal(size=(2, 5, 6, channels))
     layer = L.Conv2D(3, kernel_size, strides=strides, padding=padding, dilation_rate=dilation)
@@ -177,5 +178,5 @@ def test_patch_gathering_for_few_and_many_channels(float64, channels, kernel_siz
     kernel, bias = layer.get_weights()
     np.testing.assert_allclose(out, reference.conv(x, kernel, bias, layer.strides, padding, layer.dilation_rate),
                                rtol=1e-12, atol=1e-12)
-    check_layers([L.Conv2D(2, 2), L.Conv2D(2, kernel_size, strides=strides, padding=padding)], (5, 6, channels),
-                 batch=2)
+    check_layers([L.Conv2D(2, kernel_size, strides=strides, padding=padding, dilation_rate=dilation)],
+                 (5, 6, channels), batch=2)

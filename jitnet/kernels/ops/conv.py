@@ -22,7 +22,7 @@ from .._jit import kernel
 from ..activations import relu_rows, relu_rows_mask
 from ..buffers import grad, matrix, value
 from ..products import matmul
-from .window import GEOMETRY, check_geometry
+from .window import GEOMETRY, check_geometry, span
 
 INTS = ("src", "dsrc", "dst", "cols", "kernel", "bias", "use_bias", "relu", *GEOMETRY)
 FLOATS = ()
@@ -53,8 +53,8 @@ def arena_fields(row: dict, slots) -> list[tuple[str, int]]:
 @kernel
 def im2col(iv, x, cols, nb):
     """``cols[(n, oy, ox), (ky, kx, ci)] = x[(n, iy, ix), ci]``, zero where the window leaves the input."""
-    if iv[C] < 8 and iv[DW] == 1:
-        im2col_runs(iv, x.reshape(x.size), cols, nb)
+    if iv[C] == 1:
+        im2col_plane(iv, x, cols, nb)
         return
     h, w, c, oh, ow = iv[H], iv[W], iv[C], iv[OH], iv[OW]
     kh, kw, sh, sw, dh, dw, ph, pw = iv[KH], iv[KW], iv[SH], iv[SW], iv[DH], iv[DW], iv[PH], iv[PW]
@@ -79,39 +79,28 @@ def im2col(iv, x, cols, nb):
 
 
 @kernel
-def im2col_runs(iv, flat, cols, nb):
-    """``im2col`` for few channels and no dilation along the width, ``flat`` being the input's values.
-
-    The ``kw`` taps of a window row are then ``kw * c`` adjacent values,
-    copied as one run where the row lies inside the input (a loop of ``c``
-    per tap is slow for ``c = 1``).
-    """
-    h, w, c, oh, ow = iv[H], iv[W], iv[C], iv[OH], iv[OW]
-    kh, kw, sh, sw, dh, ph, pw = iv[KH], iv[KW], iv[SH], iv[SW], iv[DH], iv[PH], iv[PW]
-    run = kw * c
+def im2col_plane(iv, x, cols, nb):
+    """``im2col`` of a one-channel input, one tap at a time along an output row (a loop per value is slow)."""
+    h, w, oh, ow = iv[H], iv[W], iv[OH], iv[OW]
+    kh, kw, sh, sw, dh, dw, ph, pw = iv[KH], iv[KW], iv[SH], iv[SW], iv[DH], iv[DW], iv[PH], iv[PW]
     for n in range(nb):
         for oy in range(oh):
-            for ox in range(ow):
-                r, ix0 = (n * oh + oy) * ow + ox, ox * sw - pw
-                for ky in range(kh):
-                    iy, col = oy * sh - ph + ky * dh, ky * run
-                    base = ((n * h + iy) * w + ix0) * c
-                    if not 0 <= iy < h:
-                        for j in range(run):
-                            cols[r, col + j] = 0.0
-                    elif ix0 >= 0 and ix0 + kw <= w:
-                        for j in range(run):
-                            cols[r, col + j] = flat[base + j]
-                    else:
-                        for kx in range(kw):
-                            if 0 <= ix0 + kx < w:
-                                for ci in range(c):
-                                    cols[r, col + kx * c + ci] = flat[base + kx * c + ci]
-                            else:
-                                for ci in range(c):
-                                    cols[r, col + kx * c + ci] = 0.0
-                if iv[USE_BIAS]:
-                    cols[r, kh * run] = 1.0
+            r0 = (n * oh + oy) * ow
+            for ky in range(kh):
+                iy = oy * sh - ph + ky * dh
+                for kx in range(kw):
+                    col, off = ky * kw + kx, kx * dw - pw
+                    lo, hi = (0, 0) if not 0 <= iy < h else span(0, 1, -off, sw, ow, w)
+                    base = (n * h + iy) * w + off
+                    for ox in range(lo):
+                        cols[r0 + ox, col] = 0.0
+                    for ox in range(lo, hi):
+                        cols[r0 + ox, col] = x[base + ox * sw, 0]
+                    for ox in range(hi, ow):
+                        cols[r0 + ox, col] = 0.0
+            if iv[USE_BIAS]:
+                for ox in range(ow):
+                    cols[r0 + ox, kh * kw] = 1.0
 
 
 @kernel
