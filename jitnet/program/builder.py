@@ -99,12 +99,14 @@ class ProgramBuilder:
         """Move a plain ReLU applied in place by the op writing ``slot`` to the caller, its only reader.
 
         ``max(relu(z)) = relu(max(z))``, so a max pooling that applies the
-        ReLU to its few outputs saves a pass over the many inputs. True when
-        moved: the caller applies it (``finish`` checks no other op reads ``slot``).
+        ReLU to its few outputs saves a pass over the many inputs. Not moved
+        when an activity penalty reads ``slot``. True when moved: the caller
+        applies it (``finish`` checks that nothing else reads ``slot``).
         """
         o, start = self.producer(slot), self.slots[slot][0]
-        if o < 0 or not self.calls[o].ints.get("relu") or any(
-                self.slots[s][0] == start for call in self.calls for s in call.inputs):
+        read = any(self.slots[s][0] == start for call in self.calls for s in call.inputs)
+        penalised = any(self.slots[s][0] == start for s, _, _ in self.activity)
+        if o < 0 or not self.calls[o].ints.get("relu") or read or penalised:
             return False
         self.calls[o].ints["relu"] = 0
         self.moved_relu.append(slot)
@@ -130,7 +132,8 @@ class ProgramBuilder:
             for i, s in enumerate(call.inputs):
                 readers.setdefault(self.slots[s][0], []).append((o, i))
         for slot in self.moved_relu:
-            if len(readers.get(self.slots[slot][0], [])) != 1:
+            start = self.slots[slot][0]
+            if len(readers.get(start, [])) != 1 or any(self.slots[s][0] == start for s, _, _ in self.activity):
                 raise ValueError(f"Buffer {slot} lost its ReLU to a reader but has other readers.")
         dsrc = [[-1] * len(call.inputs) for call in self.calls]
         accumulate = []

@@ -180,3 +180,19 @@ def test_patch_gathering_for_few_and_many_channels(float64, channels, kernel_siz
                                rtol=1e-12, atol=1e-12)
     check_layers([L.Conv2D(2, kernel_size, strides=strides, padding=padding, dilation_rate=dilation)],
                  (5, 6, channels), batch=2)
+
+
+@pytest.mark.parametrize("make, shape", [
+    (lambda: L.Conv1D(1, 2, padding="causal", dilation_rate=8), (3, 1)),  # left padding wider than the output
+    (lambda: L.Conv2D(1, 7, padding="same"), (1, 1, 1)),
+    (lambda: L.Conv2D(2, 3, padding="same", dilation_rate=4), (3, 3, 1)),
+    (lambda: L.Conv2D(2, 3, padding="same", dilation_rate=4), (3, 3, 9)),
+])
+def test_windows_much_wider_than_their_input(float64, make, shape):
+    x = np.random.default_rng(7).normal(size=(2, *shape))
+    layer = make()
+    _, out = _predict(layer, x)
+    kernel, bias = layer.get_weights()
+    np.testing.assert_allclose(out, reference.conv(x, kernel, bias, layer.strides, layer.padding, layer.dilation_rate),
+                               rtol=1e-12, atol=1e-12)
+    check_layers([make()], shape, batch=2)

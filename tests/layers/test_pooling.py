@@ -151,3 +151,15 @@ def test_a_relu_before_max_pooling_moves_to_its_outputs(float64, pool):
     moved = pool is L.MaxPooling2D
     assert (conv_call.ints["relu"], pool_call.ints["relu"]) == ((0, 1) if moved else (1, 0))
     check_layers([L.Conv2D(3, 3, padding="same", activation="relu"), pool(2)], (6, 6, 2), batch=2)
+
+
+def test_a_relu_under_an_activity_penalty_stays_with_its_layer():
+    conv = L.Conv2D(2, 3, padding="same", activation="relu", activity_regularizer=keras.regularizers.L1(1.0),
+                    kernel_initializer="ones")
+    model = keras.Sequential([keras.Input(shape=(4, 4, 1)), conv, L.MaxPooling2D(2), L.Flatten(),
+                              L.Dense(1, kernel_initializer="zeros")])
+    model.compile(optimizer="sgd", loss="mse")
+    x = np.random.default_rng(8).normal(size=(2, 4, 4, 1)).astype("float32")
+    z = np.maximum(reference.conv(x.astype("float64"), np.ones((3, 3, 1, 2)), np.zeros(2), (1, 1), "same", (1, 1)), 0)
+    # the data loss is 0 (zero outputs, zero targets): what is left is the L1 of the ReLU's output per sample
+    assert model.evaluate(x, np.zeros((2, 1)), verbose=0) == pytest.approx(np.abs(z).sum() / 2, rel=1e-5)

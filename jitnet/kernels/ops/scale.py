@@ -13,6 +13,13 @@ FLOATS = ("scale", "offset")
 SRC, DSRC, DST = range(len(INTS))
 
 
+def check(row: dict, slots) -> None:
+    """Refuse buffers of different sizes."""
+    src, dst = slots[row["src"]], slots[row["dst"]]
+    if int(src[1]) * int(src[2]) != int(dst[1]) * int(dst[2]):
+        raise ValueError("A scale op must write a buffer of its input's size.")
+
+
 @kernel
 def forward(iv, fv, bufs, arena, nb, training, step):
     """``y = x * scale + offset``."""

@@ -19,7 +19,7 @@ def check_geometry(row: dict, slots, out_features: int | None = None) -> None:
     g = {k: int(row[k]) for k in GEOMETRY}
     positive = ("h", "w", "c", "oh", "ow", "kh", "kw", "sh", "sw", "dh", "dw")
     src, dst = slots[row["src"]], slots[row["dst"]]
-    if (min(g[k] for k in positive) < 1 or int(src[1]) != g["h"] * g["w"] or int(src[2]) != g["c"]
+    if (min(g[k] for k in positive) < 1 or min(g["ph"], g["pw"]) < 0 or int(src[1]) != g["h"] * g["w"] or int(src[2]) != g["c"]
             or int(dst[1]) != g["oh"] * g["ow"] or int(dst[2]) != (g["c"] if out_features is None else out_features)):
         raise ValueError(f"Window geometry {g} does not match its buffers.")
 
@@ -28,7 +28,7 @@ def check_geometry(row: dict, slots, out_features: int | None = None) -> None:
 def span(o, s, p, d, k, n):
     """Taps ``lo <= t < hi`` of window ``o`` whose position ``o * s - p + t * d`` lies in ``[0, n)``."""
     first = o * s - p
-    lo = 0 if first >= 0 else (-first + d - 1) // d
+    lo = 0 if first >= 0 else min(k, (-first + d - 1) // d)
     hi = min(k, (n - 1 - first) // d + 1) if n - 1 - first >= 0 else 0
     return lo, max(lo, hi)
 
