@@ -118,6 +118,7 @@ def torch_worker(folder, epochs):
 def jax_worker(folder, epochs):
     import jax
     import jax.numpy as jnp
+    import jax_peer
     import numpy as np
     import optax
 
@@ -147,17 +148,7 @@ def jax_worker(folder, epochs):
     def loss_fn(p, xb, yb, key):
         return optax.softmax_cross_entropy_with_integer_labels(forward(p, xb, key, True), yb).mean()
 
-    @jax.jit
-    def epoch(p, state, xs, ys, key):
-        def step(carry, batch):
-            p, state, key = carry
-            key, sub = jax.random.split(key)
-            loss, g = jax.value_and_grad(loss_fn)(p, batch[0], batch[1], sub)
-            updates, state = opt.update(g, state, p)
-            return (optax.apply_updates(p, updates), state, key), loss
-        (p, state, _), losses = jax.lax.scan(step, (p, state, key), (xs, ys))
-        return p, state, losses.mean()
-
+    epoch = jax_peer.scan_epoch(loss_fn, opt)
     predict = jax.jit(lambda p, xb: forward(p, xb, None, False))
     m = len(x) // BATCH * BATCH
     state = opt.init(params)

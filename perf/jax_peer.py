@@ -22,6 +22,23 @@ def glorot(key, n_in, n_out):
     return jax.random.uniform(key, (n_in, n_out), jnp.float32, -limit, limit)
 
 
+def scan_epoch(loss_fn, opt):
+    """``epoch(params, opt_state, xs, ys, key)``: one jitted epoch, its steps fused through ``lax.scan``."""
+
+    @jax.jit
+    def epoch(p, state, xs, ys, key):
+        def step(carry, batch):
+            p, state, key = carry
+            key, sub = jax.random.split(key)
+            loss, g = jax.value_and_grad(loss_fn)(p, batch[0], batch[1], sub)
+            updates, state = opt.update(g, state, p)
+            return (optax.apply_updates(p, updates), state, key), loss
+        (p, state, _), losses = jax.lax.scan(step, (p, state, key), (xs, ys))
+        return p, state, losses.mean()
+
+    return epoch
+
+
 def main() -> None:
     x, y = np.load(sys.argv[1]), np.load(sys.argv[2])
     second = sys.argv[3] == "second"
@@ -44,17 +61,7 @@ def main() -> None:
         logits = h @ p["w2"] + p["b2"]
         return optax.softmax_cross_entropy_with_integer_labels(logits, yb).mean()
 
-    @jax.jit
-    def epoch(p, state, xs, ys, key):
-        def step(carry, batch):
-            p, state, key = carry
-            key, sub = jax.random.split(key)
-            loss, g = jax.value_and_grad(loss_fn)(p, batch[0], batch[1], sub)
-            updates, state = opt.update(g, state, p)
-            return (optax.apply_updates(p, updates), state, key), loss
-        (p, state, _), losses = jax.lax.scan(step, (p, state, key), (xs, ys))
-        return p, state, losses.mean()
-
+    epoch = scan_epoch(loss_fn, opt)
     batch = 128
     n = len(x) // batch * batch
     order = np.random.default_rng(0).permutation(len(x))[:n]

@@ -113,6 +113,24 @@ def limit_vocabulary(
     return out
 
 
+def shuffled(x: np.ndarray, y: np.ndarray, names: tuple[str, str], rng: np.random.RandomState, path: Path | str,
+             start_char: int | None, index_from: int, maxlen: int | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Checked, shuffled by ``rng`` as Keras does, offset, and cut to ``maxlen``: ``(values, lengths, labels)``."""
+    if x.dtype != object or x.ndim != 1 or y.ndim != 1 or len(x) != len(y) or y.dtype.kind not in "iu":
+        raise _cache.corrupt(path, f"expected {names[0]} as a 1-D object array and {names[1]} as integer labels "
+                                   "of the same length")
+    indices = np.arange(len(x))
+    rng.shuffle(indices)
+    values, lengths = flatten(x[indices], path)
+    values, lengths = add_start_and_offset(values, lengths, start_char, index_from)
+    labels = y[indices]
+    if maxlen:
+        keep = lengths < maxlen
+        values, lengths = keep_rows(values, lengths, keep)
+        labels = labels[keep]
+    return values, lengths, labels
+
+
 def no_sequence_kept(maxlen: int) -> ValueError:
     """The error for a ``maxlen`` that filters out every sequence."""
     return ValueError(

@@ -75,20 +75,8 @@ def load_data(
     parts, labels = [], []
     rng = np.random.RandomState(seed)  # one generator: train is shuffled first, then test
     for xk, yk in (("x_train", "y_train"), ("x_test", "y_test")):
-        x, y = arrays[xk], arrays[yk]
-        if x.dtype != object or x.ndim != 1 or y.ndim != 1 or len(x) != len(y) or y.dtype.kind not in "iu":
-            raise _cache.corrupt(
-                npz_path, f"expected {xk} as a 1-D object array and {yk} as integer labels of the same length"
-            )
-        indices = np.arange(len(x))
-        rng.shuffle(indices)
-        values, lengths = _sequences.flatten(x[indices], npz_path)
-        values, lengths = _sequences.add_start_and_offset(values, lengths, start_char, index_from)
-        part_labels = y[indices]
-        if maxlen:
-            keep = lengths < maxlen
-            values, lengths = _sequences.keep_rows(values, lengths, keep)
-            part_labels = part_labels[keep]
+        values, lengths, part_labels = _sequences.shuffled(arrays[xk], arrays[yk], (xk, yk), rng, npz_path,
+                                                           start_char, index_from, maxlen)
         parts.append((values, lengths))
         labels.append(part_labels)
     if maxlen and (len(parts[0][1]) == 0 or len(parts[1][1]) == 0):

@@ -80,22 +80,11 @@ def load_data(
     missing = [k for k in ("x", "y") if k not in arrays]
     if missing:
         raise _cache.corrupt(npz_path, f"missing arrays {missing}; found {sorted(arrays)}")
-    x, y = arrays["x"], arrays["y"]
-    if x.dtype != object or x.ndim != 1 or y.ndim != 1 or len(x) != len(y) or y.dtype.kind not in "iu":
-        raise _cache.corrupt(npz_path, "expected x as a 1-D object array and y as integer labels of the same length")
-
     rng = np.random.RandomState(seed)
-    indices = np.arange(len(x))
-    rng.shuffle(indices)
-    values, lengths = _sequences.flatten(x[indices], npz_path)
-    values, lengths = _sequences.add_start_and_offset(values, lengths, start_char, index_from)
-    labels = y[indices]
-    if maxlen:
-        keep = lengths < maxlen
-        values, lengths = _sequences.keep_rows(values, lengths, keep)
-        labels = labels[keep]
-        if len(lengths) == 0 and not num_words:
-            raise _sequences.no_sequence_kept(maxlen)  # Keras fails here too, in max() of nothing
+    values, lengths, labels = _sequences.shuffled(arrays["x"], arrays["y"], ("x", "y"), rng, npz_path, start_char,
+                                                  index_from, maxlen)
+    if maxlen and len(lengths) == 0 and not num_words:
+        raise _sequences.no_sequence_kept(maxlen)  # Keras fails here too, in max() of nothing
     ((values, lengths),) = _sequences.limit_vocabulary([(values, lengths)], num_words, skip_top, oov_char)
 
     xs = _sequences.to_object_array(values, lengths)

@@ -19,11 +19,17 @@ def _predict(layers, x):
     return model, model.predict(x, verbose=0)
 
 
+POOLS = {(2, False): L.MaxPooling2D, (2, True): L.AveragePooling2D, (1, False): L.MaxPooling1D,
+         (1, True): L.AveragePooling1D}
+CASES = [(2, *case) for case in POOL2D] + [(1, *case) for case in POOL1D]
+SHAPES = {2: ((7, 5, 3), (6, 5, 2)), 1: ((9, 2), (8, 2))}  # rank: (forward test input, gradient test input)
+
+
 @pytest.mark.parametrize("average", [False, True])
-@pytest.mark.parametrize("pool_size, strides, padding", POOL2D)
-def test_pooling2d_matches_numpy(float64, average, pool_size, strides, padding):
-    x = np.random.default_rng(0).normal(size=(2, 7, 5, 3))
-    layer = (L.AveragePooling2D if average else L.MaxPooling2D)(pool_size, strides=strides, padding=padding)
+@pytest.mark.parametrize("rank, pool_size, strides, padding", CASES)
+def test_pooling_matches_numpy(float64, average, rank, pool_size, strides, padding):
+    x = np.random.default_rng(rank).normal(size=(3, *SHAPES[rank][0]))
+    layer = POOLS[rank, average](pool_size, strides=strides, padding=padding)
     model, out = _predict([layer], x)
     expected = reference.pool(x, layer.pool_size, layer.strides, padding, average)
     assert model.output_shape == expected.shape[1:]
@@ -31,28 +37,10 @@ def test_pooling2d_matches_numpy(float64, average, pool_size, strides, padding):
 
 
 @pytest.mark.parametrize("average", [False, True])
-@pytest.mark.parametrize("pool_size, strides, padding", POOL1D)
-def test_pooling1d_matches_numpy(float64, average, pool_size, strides, padding):
-    x = np.random.default_rng(1).normal(size=(3, 9, 2))
-    layer = (L.AveragePooling1D if average else L.MaxPooling1D)(pool_size, strides=strides, padding=padding)
-    model, out = _predict([layer], x)
-    expected = reference.pool(x, layer.pool_size, layer.strides, padding, average)
-    assert model.output_shape == expected.shape[1:]
-    np.testing.assert_allclose(out, expected, rtol=1e-12, atol=1e-12)
-
-
-@pytest.mark.parametrize("average", [False, True])
-@pytest.mark.parametrize("pool_size, strides, padding", POOL2D)
-def test_pooling2d_gradients(float64, average, pool_size, strides, padding):
-    layer = (L.AveragePooling2D if average else L.MaxPooling2D)(pool_size, strides=strides, padding=padding)
-    check_layers([L.Conv2D(2, 2, padding="same"), layer], (6, 5, 2), batch=2)
-
-
-@pytest.mark.parametrize("average", [False, True])
-@pytest.mark.parametrize("pool_size, strides, padding", POOL1D)
-def test_pooling1d_gradients(float64, average, pool_size, strides, padding):
-    layer = (L.AveragePooling1D if average else L.MaxPooling1D)(pool_size, strides=strides, padding=padding)
-    check_layers([L.Conv1D(2, 2, padding="same"), layer], (8, 2), batch=2)
+@pytest.mark.parametrize("rank, pool_size, strides, padding", CASES)
+def test_pooling_gradients(float64, average, rank, pool_size, strides, padding):
+    conv = L.Conv2D(2, 2, padding="same") if rank == 2 else L.Conv1D(2, 2, padding="same")
+    check_layers([conv, POOLS[rank, average](pool_size, strides=strides, padding=padding)], SHAPES[rank][1], batch=2)
 
 
 def test_max_pooling_gradient_goes_to_the_first_maximum():
