@@ -11,6 +11,7 @@
 
 from . import (
     activations,
+    backend,
     callbacks,
     config,
     constraints,
@@ -39,6 +40,6 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'jitnet' has no attribute {name!r}")
 
 __all__ = [
-    "Input", "Model", "Sequential", "activations", "callbacks", "config", "constraints", "datasets",
+    "Input", "Model", "Sequential", "activations", "backend", "callbacks", "config", "constraints", "datasets",
     "initializers", "layers", "losses", "metrics", "models", "optimizers", "regularizers", "saving", "utils",
 ]

@@ -1,4 +1,4 @@
-"""Global settings: float type, thread count and the random seed.
+"""Global settings: the backend's name, float type, thread count and the random seed.
 
 ``set_num_threads`` sets Numba's thread pool and the OpenBLAS pools of numpy
 and scipy together, so the two never compete for the same cores.
@@ -13,6 +13,11 @@ import numpy as np
 _FLOATX = "float32"
 _EPSILON = 1e-7
 _SEED: int | None = None
+
+
+def backend() -> str:
+    """The name of the backend: ``'jitnet'`` (Keras answers ``'tensorflow'``, ``'jax'`` or ``'torch'``)."""
+    return "jitnet"
 
 
 def floatx() -> str:

@@ -22,6 +22,11 @@ from ..program.builder import ProgramBuilder
 _NAME_COUNTS: dict[str, int] = defaultdict(int)
 
 
+def reset_names() -> None:
+    """Start the automatic names over (``keras.backend.clear_session``)."""
+    _NAME_COUNTS.clear()
+
+
 def unique_name(base: str) -> str:
     """Keras-style automatic names: ``dense``, ``dense_1``, ``dense_2``..."""
     n = _NAME_COUNTS[base]

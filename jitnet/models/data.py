@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -83,8 +84,13 @@ def targets(y: Any, n: int, out_shape: tuple[int, ...], sparse: bool, name: str 
     return np.ascontiguousarray(arr.reshape(n, -1), dtype=config.dtype())
 
 
-def weights(sample_weight: Any, class_weight: dict | None, y: np.ndarray, sparse: bool) -> np.ndarray:
-    """Per-sample weights combining ``sample_weight`` and ``class_weight``."""
+def weights(sample_weight: Any, class_weight: dict | None, y: np.ndarray, sparse: bool,
+            n_classes: int | None = None) -> np.ndarray:
+    """Per-sample weights combining ``sample_weight`` and ``class_weight``.
+
+    A ``class_weight`` key at or above ``n_classes`` (the model's classes) is
+    warned about, naming it, as it can weigh no sample.
+    """
     n = y.shape[0]
     sw = np.ones(n, config.dtype())
     if sample_weight is not None:
@@ -101,6 +107,10 @@ def weights(sample_weight: Any, class_weight: dict | None, y: np.ndarray, sparse
                 f"Argument `class_weight` must be a non-empty dict {{class_id: weight}} with class ids >= 0. "
                 f"Received: {class_weight!r}"
             )
+        unknown = sorted(int(k) for k in class_weight if n_classes is not None and k >= n_classes)
+        if unknown:
+            warnings.warn(f"`class_weight` names classes the model does not have ({n_classes} classes, ids 0 to "
+                          f"{n_classes - 1}): {unknown}. Those entries weigh no sample.", stacklevel=5)
         labels = y[:, 0].astype(np.int64) if sparse or y.shape[1] == 1 else y.argmax(axis=1)
         if y.shape[1] == 1 and not sparse:
             labels = np.round(y[:, 0]).astype(np.int64)

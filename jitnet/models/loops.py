@@ -89,7 +89,8 @@ def prepare(model: Any, x: Any, y: Any, sample_weight: Any = None,
     if y is None:
         raise ValueError("Argument `y` is required: this model is trained on (x, y) pairs.")
     ys = data.targets(y, xs.shape[0], model.output_shape, model.loss.sparse, "y")
-    sw = data.weights(sample_weight, class_weight, ys, model.loss.sparse)
+    units = model.output_shape[-1]
+    sw = data.weights(sample_weight, class_weight, ys, model.loss.sparse, units if units > 1 else 2)
     return xs, ys, sw
 
 
