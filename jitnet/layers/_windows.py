@@ -64,3 +64,22 @@ def output_size(layer: Layer, size: int, kernel: int, stride: int, dilation: int
         return (size - 1) // stride + 1, span - 1
     out = (size + stride - 1) // stride
     return out, max((out - 1) * stride + span - size, 0) // 2
+
+
+def geometry(layer: Layer, input_shape: tuple[int, ...], rank: int, size: tuple[int, ...], strides: tuple[int, ...],
+             dilation: tuple[int, ...], padding: str) -> dict:
+    """The window op fields (``jitnet.kernels.ops.window.GEOMETRY``) for inputs of ``input_shape``.
+
+    A 1-D layer is a 2-D one with a single row (``h = kh = 1``).
+    """
+    check_input_rank(layer, input_shape, rank)
+    lift = (lambda t: (1, *t)) if rank == 1 else tuple
+    spatial, k, s, d = lift(input_shape[:-1]), lift(size), lift(strides), lift(dilation)
+    (oh, ph), (ow, pw) = (output_size(layer, *axis, padding) for axis in zip(spatial, k, s, d))
+    return {"h": spatial[0], "w": spatial[1], "c": input_shape[-1], "oh": oh, "ow": ow, "kh": k[0], "kw": k[1],
+            "sh": s[0], "sw": s[1], "dh": d[0], "dw": d[1], "ph": ph, "pw": pw}
+
+
+def output_spatial(g: dict, rank: int) -> tuple[int, ...]:
+    """The output's spatial shape from a ``geometry`` dict."""
+    return (g["ow"],) if rank == 1 else (g["oh"], g["ow"])

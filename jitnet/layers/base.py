@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import config, constraints, initializers, regularizers
+from .. import activations, config, constraints, initializers, regularizers
 from .._registry import to_snake_case
 from ..program.builder import ProgramBuilder
 
@@ -278,8 +278,6 @@ class KernelLayer(Layer):
                  kernel_initializer: Any = "glorot_uniform", bias_initializer: Any = "zeros",
                  kernel_regularizer: Any = None, bias_regularizer: Any = None, activity_regularizer: Any = None,
                  kernel_constraint: Any = None, bias_constraint: Any = None, **kwargs: Any) -> None:
-        from .. import activations
-
         super().__init__(**kwargs)
         self.activation = activations.get(activation)
         self.use_bias = bool(use_bias)

@@ -7,7 +7,7 @@ from typing import Any
 
 from .. import activations
 from ..kernels.activations import is_plain_relu
-from ._windows import check_data_format, check_input_rank, check_padding, int_tuple, output_size
+from ._windows import check_data_format, check_padding, geometry, int_tuple, output_spatial
 from .base import KernelLayer, ProgramBuilder, positive_int
 
 
@@ -32,23 +32,14 @@ class _Conv(KernelLayer):
             raise ValueError(f"Only groups=1 is supported. Received: groups={groups!r}")
 
     def _geometry(self, input_shape: tuple[int, ...]) -> dict:
-        check_input_rank(self, input_shape, self.rank)
-        spatial = (1, *input_shape[:-1]) if self.rank == 1 else input_shape[:-1]
-        k = (1, *self.kernel_size) if self.rank == 1 else self.kernel_size
-        s = (1, *self.strides) if self.rank == 1 else self.strides
-        d = (1, *self.dilation_rate) if self.rank == 1 else self.dilation_rate
-        (oh, ph), (ow, pw) = (output_size(self, n, *args, self.padding) for n, args in zip(spatial, zip(k, s, d)))
-        return {"h": spatial[0], "w": spatial[1], "c": input_shape[-1], "oh": oh, "ow": ow, "kh": k[0], "kw": k[1],
-                "sh": s[0], "sw": s[1], "dh": d[0], "dw": d[1], "ph": ph, "pw": pw}
+        return geometry(self, input_shape, self.rank, self.kernel_size, self.strides, self.dilation_rate, self.padding)
 
     def build(self, input_shape):
         self._geometry(input_shape)
         self.make_weights((*self.kernel_size, input_shape[-1], self.filters), self.filters)
 
     def compute_output_shape(self, input_shape):
-        g = self._geometry(input_shape)
-        spatial = (g["ow"],) if self.rank == 1 else (g["oh"], g["ow"])
-        return (*spatial, self.filters)
+        return (*output_spatial(self._geometry(input_shape), self.rank), self.filters)
 
     def emit(self, program: ProgramBuilder, slot: int) -> int:
         g = self._geometry(self.input_shape)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._windows import check_data_format, check_input_rank, check_padding, int_tuple, output_size
+from ._windows import check_data_format, check_input_rank, check_padding, geometry, int_tuple, output_spatial
 from .base import Layer, ProgramBuilder
 
 
@@ -25,17 +25,10 @@ class _Pooling(Layer):
         self.data_format = check_data_format(data_format)
 
     def _geometry(self, input_shape: tuple[int, ...]) -> dict:
-        check_input_rank(self, input_shape, self.rank)
-        h, w = _plane(self.rank, input_shape)
-        k = (1, *self.pool_size) if self.rank == 1 else self.pool_size
-        s = (1, *self.strides) if self.rank == 1 else self.strides
-        (oh, ph), (ow, pw) = (output_size(self, n, kn, sn, 1, self.padding) for n, kn, sn in zip((h, w), k, s))
-        return {"h": h, "w": w, "c": input_shape[-1], "oh": oh, "ow": ow, "kh": k[0], "kw": k[1], "sh": s[0],
-                "sw": s[1], "dh": 1, "dw": 1, "ph": ph, "pw": pw}
+        return geometry(self, input_shape, self.rank, self.pool_size, self.strides, (1,) * self.rank, self.padding)
 
     def compute_output_shape(self, input_shape):
-        g = self._geometry(input_shape)
-        return ((g["ow"],) if self.rank == 1 else (g["oh"], g["ow"])) + (g["c"],)
+        return (*output_spatial(self._geometry(input_shape), self.rank), input_shape[-1])
 
     def emit(self, program: ProgramBuilder, slot: int) -> int:
         out = program.new_slot(self.output_shape)
