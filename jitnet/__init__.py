@@ -1,4 +1,4 @@
-"""jitnet: Keras-style dense networks trained by Numba kernels on the CPU.
+"""jitnet: Keras-style networks trained by Numba kernels on the CPU.
 
 ``import jitnet as keras`` and write Keras code::
 
@@ -22,6 +22,7 @@ from . import (
     metrics,
     models,
     optimizers,
+    preprocessing,
     regularizers,
     utils,
 )
@@ -41,5 +42,6 @@ def __getattr__(name: str):
 
 __all__ = [
     "Input", "Model", "Sequential", "activations", "backend", "callbacks", "config", "constraints", "datasets",
-    "initializers", "layers", "losses", "metrics", "models", "optimizers", "regularizers", "saving", "utils",
+    "initializers", "layers", "losses", "metrics", "models", "optimizers", "preprocessing", "regularizers", "saving",
+    "utils",
 ]

@@ -293,3 +293,45 @@ def pool(x, size, strides, padding, average):
     win = _windows(x, size, strides, padding, (1,) * len(size), np.nan)
     axes = tuple(range(win.ndim - 1 - len(size), win.ndim - 1))
     return np.nanmean(win, axis=axes) if average else np.nanmax(win, axis=axes)
+
+
+def rnn(kind, x, kernel, recurrent, bias, activation="tanh", recurrent_activation="sigmoid", go_backwards=False,
+        return_sequences=False, mask=None, zero_output_for_mask=False, input_mask=None, recurrent_mask=None):
+    """Keras's SimpleRNN, LSTM or GRU (reset_after), one step at a time.
+
+    ``mask`` (N, T) bool hides steps; ``input_mask`` (N, D) and ``recurrent_mask``
+    (N, U) are dropout masks (already scaled), fixed over the steps.
+    """
+    f = {"tanh": np.tanh, "sigmoid": _sigmoid, "relu": lambda z: np.maximum(z, 0), "linear": lambda z: z,
+         "hard_sigmoid": lambda z: np.clip(z / 6 + 0.5, 0, 1)}
+    act, ract = f[activation], f[recurrent_activation]
+    n, steps, _ = x.shape
+    units = recurrent.shape[0]
+    if input_mask is not None:
+        x = x * input_mask[:, None, :]
+    if mask is None:
+        mask = np.ones((n, steps), bool)
+    order = range(steps - 1, -1, -1) if go_backwards else range(steps)
+    h, c = np.zeros((n, units)), np.zeros((n, units))
+    b_in = bias[0] if kind == "gru" else bias
+    outputs = []
+    for t in order:
+        hd = h * recurrent_mask if recurrent_mask is not None else h
+        xp = x[:, t] @ kernel + b_in
+        if kind == "simple_rnn":
+            h_new, c_new = act(xp + hd @ recurrent), c
+        elif kind == "lstm":
+            z = xp + hd @ recurrent
+            i, fg, g, o = (z[:, k * units:(k + 1) * units] for k in range(4))
+            c_new = ract(fg) * c + ract(i) * act(g)
+            h_new = ract(o) * act(c_new)
+        else:
+            inner = hd @ recurrent + bias[1]
+            xz, xr, xh = (xp[:, k * units:(k + 1) * units] for k in range(3))
+            hz, hr, hh = (inner[:, k * units:(k + 1) * units] for k in range(3))
+            zg, rg = ract(xz + hz), ract(xr + hr)
+            h_new, c_new = zg * h + (1 - zg) * act(xh + rg * hh), c
+        keep = mask[:, t:t + 1]
+        h, c = np.where(keep, h_new, h), np.where(keep, c_new, c)
+        outputs.append(np.where(keep, h, 0.0) if zero_output_for_mask else h)
+    return np.stack(outputs, axis=1) if return_sequences else outputs[-1]

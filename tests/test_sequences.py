@@ -181,3 +181,19 @@ def test_to_categorical_errors():
     with pytest.raises(ValueError, match="empty"):
         to_categorical([])
     assert to_categorical([], 4).shape == (0, 4)
+
+
+def test_the_module_paths_the_books_import():
+    import jitnet as keras
+    from jitnet.preprocessing.sequence import pad_sequences as from_preprocessing
+
+    assert from_preprocessing is keras.preprocessing.sequence.pad_sequences is keras.utils.pad_sequences
+    np.testing.assert_array_equal(from_preprocessing([[1, 2, 3], [4]], maxlen=2), [[2, 3], [0, 4]])
+
+
+def test_to_categorical_of_padded_sequences_gives_the_one_hot_steps():
+    ids = np.array([[0, 3, 1], [2, 2, 0]])
+    onehot = to_categorical(ids, num_classes=4)
+    assert onehot.shape == (2, 3, 4)
+    np.testing.assert_array_equal(onehot.argmax(-1), ids)
+    np.testing.assert_array_equal(onehot.sum(-1), np.ones((2, 3)))

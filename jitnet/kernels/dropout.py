@@ -18,10 +18,10 @@ from .random import normal, uniform
 DROPOUT, GAUSSIAN_NOISE, GAUSSIAN_DROPOUT, ALPHA_DROPOUT = 0, 1, 2, 3
 _ALPHA_P = -SELU_ALPHA * SELU_SCALE
 @kernel
-def _noise_row(mode, x, out, i, param, seed, step, backward, a, shift):
+def _noise_row(mode, x, out, i, group, param, seed, step, backward, a, shift):
     cols = x.shape[1]
     for j in range(cols):
-        e = i * cols + j
+        e = group * cols + j
         v = x[i, j]
         if mode == DROPOUT:
             out[i, j] = v / (1.0 - param) if uniform(seed, step, e) >= param else 0.0
@@ -44,21 +44,23 @@ def _alpha_coefficients(param):
 
 
 @kernel
-def noise_apply(mode, x, out, param, seed, step, backward):
+def noise_apply(mode, x, out, param, seed, step, backward, share):
     """Apply the layer's noise to ``x`` (forward) or to its gradient (backward).
 
     ``x``, ``out``: (rows, features), ``out`` written (may alias ``x``). The
     noise for element ``e`` is drawn from ``(seed, step, e)``, so the
-    backward call regenerates exactly the forward mask. Serial: a parallel
+    backward call regenerates exactly the forward mask. Rows ``i`` with one
+    ``i // share`` share their noise (a sequence's steps, for recurrent
+    input dropout; 1: every row its own). Serial: a parallel
     path paid only above a million elements per batch, and its compile
     (1-2 s) is more than most models ever save.
     """
     a, shift = _alpha_coefficients(param)
     for i in range(x.shape[0]):
-        _noise_row(mode, x, out, i, param, seed, step, backward, a, shift)
+        _noise_row(mode, x, out, i, i // share, param, seed, step, backward, a, shift)
 
 
 @entry_kernel
-def apply_noise(mode, x, out, param, seed, step, backward):
+def apply_noise(mode, x, out, param, seed, step, backward, share=1):
     """``noise_apply`` for callers outside programs."""
-    noise_apply(mode, x, out, param, seed, step, backward)
+    noise_apply(mode, x, out, param, seed, step, backward, share)

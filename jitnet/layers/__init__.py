@@ -5,6 +5,7 @@ from .activation import ELU, LeakyReLU, PReLU, ReLU, Softmax
 from .base import Layer, Variable
 from .convolutional import Conv1D, Conv2D
 from .core import Activation, Dense, Input, InputLayer
+from .embedding import Embedding
 from .normalization import BatchNormalization, LayerNormalization
 from .pooling import (
     AveragePooling1D,
@@ -17,12 +18,13 @@ from .pooling import (
     MaxPooling2D,
 )
 from .preprocessing import Rescaling
+from .recurrent import GRU, LSTM, Bidirectional, SimpleRNN
 from .regularization import AlphaDropout, Dropout, GaussianDropout, GaussianNoise
 from .reshaping import Flatten, Reshape, ZeroPadding1D, ZeroPadding2D
 
 LAYERS = Registry("layer", base=Layer)
-for _cls in (Activation, AlphaDropout, AveragePooling1D, AveragePooling2D, BatchNormalization, Conv1D, Conv2D, Dense,
-             Dropout, ELU, Flatten, GaussianDropout, GaussianNoise, GlobalAveragePooling1D, GlobalAveragePooling2D,
+for _cls in (Activation, AlphaDropout, AveragePooling1D, AveragePooling2D, BatchNormalization, Bidirectional, Conv1D,
+             Conv2D, Dense, Dropout, ELU, Embedding, GRU, LSTM, SimpleRNN, Flatten, GaussianDropout, GaussianNoise, GlobalAveragePooling1D, GlobalAveragePooling2D,
              GlobalMaxPooling1D, GlobalMaxPooling2D, InputLayer, LayerNormalization, LeakyReLU, MaxPooling1D,
              MaxPooling2D, PReLU, ReLU, Rescaling, Reshape, Softmax, ZeroPadding1D, ZeroPadding2D):
     LAYERS.add(_cls.__name__, _cls)
@@ -55,6 +57,8 @@ def deserialize(config: dict) -> Layer:
 
 __all__ = [
     "ELU",
+    "GRU",
+    "LSTM",
     "Activation",
     "AlphaDropout",
     "AveragePooling1D",
@@ -62,12 +66,14 @@ __all__ = [
     "AvgPool1D",
     "AvgPool2D",
     "BatchNormalization",
+    "Bidirectional",
     "Conv1D",
     "Conv2D",
     "Convolution1D",
     "Convolution2D",
     "Dense",
     "Dropout",
+    "Embedding",
     "Flatten",
     "GaussianDropout",
     "GaussianNoise",
@@ -92,6 +98,7 @@ __all__ = [
     "ReLU",
     "Rescaling",
     "Reshape",
+    "SimpleRNN",
     "Softmax",
     "Variable",
     "ZeroPadding1D",

@@ -195,6 +195,10 @@ class Layer:
         """Number of scalars in all weights."""
         return sum(w.size for w in self.weights)
 
+    def weight_groups(self) -> list[tuple[str, str, list[Variable]]]:
+        """``(subpath, name, weights)`` of each ``vars`` group in a ``.keras`` file, as Keras nests them."""
+        return [("", self.name, self.weights)]
+
     # -- the contract ---------------------------------------------------------
     def build(self, input_shape: tuple[int, ...]) -> None:
         """Make weights for inputs of ``input_shape`` (batch axis excluded)."""
@@ -313,18 +317,16 @@ class KernelLayer(Layer):
 
     def kernel_config(self) -> dict:
         """The activation and weight options, as Keras serializes them."""
-        from .. import constraints, initializers, regularizers
+        return {"activation": self.activation.name, "use_bias": self.use_bias,
+                **options_config(self, "kernel_initializer", "bias_initializer", "kernel_regularizer",
+                                 "bias_regularizer", "activity_regularizer", "kernel_constraint", "bias_constraint")}
 
-        def ser(module, obj):
-            return None if obj is None else module.serialize(obj)
 
-        return {
-            "activation": self.activation.name, "use_bias": self.use_bias,
-            "kernel_initializer": initializers.serialize(self.kernel_initializer),
-            "bias_initializer": initializers.serialize(self.bias_initializer),
-            "kernel_regularizer": ser(regularizers, self.kernel_regularizer),
-            "bias_regularizer": ser(regularizers, self.bias_regularizer),
-            "activity_regularizer": ser(regularizers, self.activity_regularizer),
-            "kernel_constraint": ser(constraints, self.kernel_constraint),
-            "bias_constraint": ser(constraints, self.bias_constraint),
-        }
+def options_config(layer: Layer, *names: str) -> dict:
+    """The initializer, regularizer and constraint attributes ``names`` of ``layer``, as Keras serializes them."""
+    modules = {"initializer": initializers, "regularizer": regularizers, "constraint": constraints}
+    out = {}
+    for name in names:
+        obj = getattr(layer, name)
+        out[name] = None if obj is None else modules[name.rsplit("_", 1)[1]].serialize(obj)
+    return out

@@ -31,9 +31,11 @@ class _Noise(Layer):
     def emit(self, program: ProgramBuilder, slot: int) -> int:
         value = getattr(self, self.argument)
         if value == 0.0:
-            return program.alias(slot, self.output_shape)
-        out = program.new_slot(self.output_shape)
-        program.op("noise", slot, out, mode=self.mode, seed=self._seed, rate=value)
+            out = program.alias(slot, self.output_shape)
+        else:
+            out = program.new_slot(self.output_shape)
+            program.op("noise", slot, out, mode=self.mode, seed=self._seed, rate=value)
+        program.pass_mask(slot, out)
         return out
 
     def get_config(self):

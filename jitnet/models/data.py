@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -33,9 +34,16 @@ def _array(value: Any, name: str) -> np.ndarray:
     return arr
 
 
-def inputs(x: Any, shape: tuple[int, ...] | None, name: str = "x") -> np.ndarray:
-    """``x`` as a C-contiguous (n, prod(shape)) array of the float type."""
+def inputs(x: Any, shape: tuple[int, ...] | None, name: str = "x",
+           check: Callable[[np.ndarray, str], None] | None = None) -> np.ndarray:
+    """``x`` as a C-contiguous (n, prod(shape)) array of the float type.
+
+    ``check(arr, name)``, the first layer's own test of its inputs (integer
+    ids for an Embedding), runs on the array as given.
+    """
     arr = _array(x, name)
+    if check is not None:
+        check(arr, name)
     if shape is not None and arr.ndim == len(shape) and shape[-1] == 1:
         arr = arr.reshape(*arr.shape, 1)  # Keras adds the missing unit axis: fit(x_1d, y) on Input(shape=(1,))
     if shape is not None and arr.shape[1:] != tuple(shape):

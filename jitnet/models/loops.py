@@ -96,7 +96,8 @@ def prepare(model: Any, x: Any, y: Any, sample_weight: Any = None,
 
 def inputs(model: Any, x: Any) -> np.ndarray:
     """``x`` checked and flattened per sample; builds the model from its shape if needed."""
-    xs = data.inputs(x, model.input_shape, "x")
+    first = model.layers[0] if model.layers else None
+    xs = data.inputs(x, model.input_shape, "x", getattr(first, "check_inputs", None))
     if not model.built:
         model.ensure_built(x)
     return xs

@@ -75,6 +75,9 @@ class Sequential:
                 raise ValueError("An Input must come before every other layer of a Sequential model.")
             self._input_shape = layer.shape
             return
+        if getattr(layer, "return_state", False):
+            raise ValueError(f"Layer {layer.name!r} has return_state=True: its states are extra outputs, which a "
+                             "Sequential model cannot pass on. Use return_state=False.")
         if any(layer is other for other in self._layers):
             raise ValueError(f"Layer {layer.name!r} is already in this model.")
         hint = self._input_shape is None and not self._layers and layer.input_shape_hint is not None

@@ -52,6 +52,7 @@ class ProgramBuilder:
         self.calls: list[OpCall] = []
         self.activity: list[tuple[int, float, float]] = []
         self.moved_relu: list[int] = []
+        self.masks: dict[int, int] = {}  # buffer -> the id buffer whose zeros mask its steps
         self.size = 0
         self.input_slot = self.new_slot(input_shape)
 
@@ -112,6 +113,11 @@ class ProgramBuilder:
         self.moved_relu.append(slot)
         return True
 
+    def pass_mask(self, slot: int, out: int) -> None:
+        """Buffer ``out`` carries the step mask of ``slot``, if any (layers that keep the steps)."""
+        if slot in self.masks:
+            self.masks[out] = self.masks[slot]
+
     def activity_penalty(self, slot: int, l1: float, l2: float) -> None:
         """Add ``l1 * sum|y| + l2 * sum(y**2)`` of buffer ``slot``, per sample, to the loss."""
         if l1 or l2:
@@ -155,9 +161,14 @@ class ProgramBuilder:
         return self._tables(dsrc, accumulate)
 
     def producer(self, slot: int) -> int:
-        """The op that writes the memory of ``slot`` (-1: the model's input)."""
+        """The last op that writes the memory of ``slot`` (-1: the model's input).
+
+        Several ops write one buffer when each fills its own columns (the two
+        halves of a Bidirectional layer); the gradients of the buffer's readers
+        are summed before the last one's backward pass, the first to run.
+        """
         start = self.slots[slot][0]
-        return next((o for o, c in enumerate(self.calls) if self.slots[c.output][0] == start), -1)
+        return max((o for o, c in enumerate(self.calls) if self.slots[c.output][0] == start), default=-1)
 
     def kinds(self, sparse: bool = False) -> tuple[tuple[tuple[str, str | None], ...], np.ndarray]:
         """The (kind, variant) pairs in first-use order, and each op's index into them.

@@ -141,9 +141,10 @@ def write_model(h5: h5py.File, model: Any) -> None:
     """Write the model's weights, and its optimizer state when compiled, in Keras 3's layout."""
     _vars_group(h5, "", model.name)
     for group_name, layer in zip(layer_group_names(model.layers), model.layers):
-        group = _vars_group(h5, f"layers/{group_name}", layer.name)
-        for i, var in enumerate(layer.weights):
-            group.create_dataset(str(i), data=np.asarray(var.value))
+        for sub, name, weights in layer.weight_groups():
+            group = _vars_group(h5, f"layers/{group_name}/{sub}".rstrip("/"), name)
+            for i, var in enumerate(weights):
+                group.create_dataset(str(i), data=np.asarray(var.value))
     optimizer = getattr(model, "optimizer", None)
     if optimizer is not None and model.built:
         dtype = np.dtype(model.weights[0].dtype) if model.weights else np.dtype(np.float32)
@@ -208,24 +209,33 @@ def _layers_root(h5: h5py.File, where: str) -> str:
     return "layers"
 
 
+def _holds_datasets(group: Any) -> bool:
+    """True when ``group`` or a group below it holds a dataset."""
+    found = []
+    group.visititems(lambda _, obj: found.append(True) if isinstance(obj, h5py.Dataset) else None)
+    return bool(found)
+
+
 def read_layer_values(h5: h5py.File, model: Any, where: str) -> list[tuple[Variable, np.ndarray]]:
     """Every layer weight of ``model`` from the file, checked; nothing is assigned."""
     root = _layers_root(h5, where)
     names = layer_group_names(model.layers)
     pairs = []
     for group_name, layer in zip(names, model.layers):
-        expected = [(v.name, v.shape) for v in layer.weights]
-        vars_group = _vars_of(h5, f"{root}/{group_name}", where)
-        if vars_group is None and expected:
-            raise WeightsFileError(
-                f"{where}: no weights for layer {layer.name!r} ({type(layer).__name__}); expected a group "
-                f"'{root}/{group_name}/vars'. The file may belong to a different model."
-            )
-        values = _read_datasets(vars_group, expected, f"layer {layer.name!r}", where)
-        pairs += list(zip(layer.weights, values))
+        for sub, _, weights in layer.weight_groups():
+            path = f"{root}/{group_name}/{sub}".rstrip("/")
+            expected = [(v.name, v.shape) for v in weights]
+            vars_group = _vars_of(h5, path, where)
+            if vars_group is None and expected:
+                raise WeightsFileError(
+                    f"{where}: no weights for layer {layer.name!r} ({type(layer).__name__}); expected a group "
+                    f"'{path}/vars'. The file may belong to a different model."
+                )
+            values = _read_datasets(vars_group, expected, f"layer {layer.name!r}", where)
+            pairs += list(zip(weights, values))
     layers_group = _child(h5, root, h5py.Group, where)
     extra = sorted(set(layers_group.keys()) - set(names)) if layers_group is not None else []
-    extra = [name for name in extra if (g := _vars_of(h5, f"{root}/{name}", where)) is not None and len(g)]
+    extra = [name for name in extra if _holds_datasets(layers_group[name])]
     if extra:
         raise WeightsFileError(f"{where}: the file has weights for layers the model lacks: {extra}.")
     return pairs

@@ -34,6 +34,7 @@ _KIND_MODULES = {"initializer": "keras.initializers", "regularizer": "keras.regu
 ANY = object()
 _NEUTRAL = {
     "Dense": {"quantization_config": None, "lora_rank": None, "lora_alpha": ANY},
+    "Embedding": {"quantization_config": None, "lora_rank": None, "lora_alpha": ANY},
     "BatchNormalization": {
         "beta_regularizer": None, "gamma_regularizer": None, "beta_constraint": None, "gamma_constraint": None,
         "synchronized": False, "renorm": False, "renorm_clipping": None, "renorm_momentum": ANY,
@@ -121,6 +122,9 @@ def layer_to_config(layer: Layer) -> dict:
         kind = _nested_kind(key)
         if kind and isinstance(value, dict) and "class_name" in value:
             config[key] = keras_object(_KIND_MODULES[kind], value["class_name"], value.get("config", {}))
+    for key, attribute in (("layer", "forward_layer"), ("backward_layer", "backward_layer")):  # Bidirectional
+        if key in config and hasattr(layer, attribute):
+            config[key] = layer_to_config(getattr(layer, attribute))
     if layer.built and layer.input_shape is not None and layer.weights:
         out["build_config"] = {"input_shape": [None, *layer.input_shape]}
     return out
@@ -231,6 +235,8 @@ def layer_from_config(config: Any, custom_objects: dict | None = None) -> Layer:
     for key in list(inner):
         if _nested_kind(key):
             inner[key] = _nested_from_config(key, inner[key], where, custom_objects)
+        elif key in ("layer", "backward_layer") and isinstance(inner[key], dict):  # Bidirectional's halves
+            inner[key] = layer_from_config(inner[key], custom_objects)
     if "activation" in inner:
         inner["activation"] = _function_name(inner["activation"])
         if not isinstance(inner["activation"], (str, type(None))):

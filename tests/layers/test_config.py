@@ -54,6 +54,16 @@ LAYERS = {
     "ZeroPadding1D": lambda: L.ZeroPadding1D((1, 2)),
     "ZeroPadding2D": lambda: L.ZeroPadding2D(((1, 0), (2, 1))),
     "Rescaling": lambda: L.Rescaling(1 / 255, offset=-0.5),
+    "Embedding": lambda: L.Embedding(20, 3, embeddings_initializer=I.RandomNormal(seed=1),
+                                     embeddings_regularizer=R.L2(0.01), mask_zero=True),
+    "Embedding-defaults": lambda: L.Embedding(20, 3),
+    "SimpleRNN": lambda: L.SimpleRNN(3, activation="relu", return_sequences=True, go_backwards=True, dropout=0.1,
+                                     seed=2),
+    "LSTM": lambda: L.LSTM(3, unit_forget_bias=False, recurrent_regularizer=R.L2(0.1),
+                           recurrent_constraint=C.MaxNorm(2.0), recurrent_dropout=0.2, seed=3),
+    "LSTM-defaults": lambda: L.LSTM(2),
+    "GRU": lambda: L.GRU(3, recurrent_activation="hard_sigmoid", return_sequences=True, use_bias=False, seed=4),
+    "Bidirectional": lambda: L.Bidirectional(L.LSTM(2, return_sequences=True, dropout=0.2, seed=5)),
 }
 IMAGE_LAYERS = {"Conv2D", "MaxPooling2D", "AveragePooling2D", "GlobalMaxPooling2D", "GlobalAveragePooling2D",
                 "ZeroPadding2D"}
@@ -92,7 +102,9 @@ def test_rebuilt_layer_behaves_the_same(key):
     again = L.deserialize(json.loads(dumps(L.serialize(layer))))
     models = [keras.Sequential([keras.Input(shape=input_shape(key)), lay]) for lay in (layer, again)]
     models[1].set_weights(models[0].get_weights())
-    x = np.random.default_rng(0).normal(size=(5, *input_shape(key))).astype("float32")
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 20, size=(5, *input_shape(key))) if key.startswith("Embedding") else \
+        rng.normal(size=(5, *input_shape(key))).astype("float32")
     np.testing.assert_array_equal(models[0].predict(x, verbose=0), models[1].predict(x, verbose=0))
     if getattr(layer, "seed", None) is not None:  # a seeded noise layer draws the same noise
         np.testing.assert_array_equal(models[0](x, training=True), models[1](x, training=True))

@@ -88,19 +88,43 @@ def build_book_cnn(keras):
     ])
 
 
+def build_text_rnn(keras):
+    """Text: a masking Embedding, stacked LSTM, Bidirectional GRU and a backwards SimpleRNN."""
+    L = keras.layers
+    return keras.Sequential([
+        keras.Input(shape=(8,)),
+        L.Embedding(VOCAB, 6, mask_zero=True),
+        L.LSTM(5, return_sequences=True, dropout=0.2),
+        L.Bidirectional(L.GRU(3, return_sequences=True)),
+        L.SimpleRNN(4, go_backwards=True, activation="relu"),
+        L.Dense(3, activation="softmax"),
+    ])
+
+
+VOCAB = 20  # ids of the text model: 0 (masked) to 19
 # name -> (builder, shape of one input sample); every model ends in 3 softmax classes
 ARCHITECTURES = {
     "dense": (build, (2, 6)),
     "cnn": (build_cnn, (10, 10, 3)),
     "sequence_cnn": (build_sequence_cnn, (16, 4)),
     "book_cnn": (build_book_cnn, (12, 12, 1)),
+    "text_rnn": (build_text_rnn, (8,)),
 }
+TEXT = {"text_rnn"}  # architectures that read integer ids
 CLASSES = 3
 
 
-def data(input_shape, n=48, seed=0):
-    """``(x, y)``: ``n`` float32 normal samples of ``input_shape`` and integer labels in ``range(CLASSES)``."""
+def data(input_shape, n=48, seed=0, ids=False):
+    """``(x, y)``: ``n`` float32 normal samples of ``input_shape`` (with ``ids``: integer ids below ``VOCAB``,
+    about a fifth of them 0) and integer labels in ``range(CLASSES)``."""
     import numpy as np
 
     rng = np.random.default_rng(seed)
-    return rng.normal(size=(n, *input_shape)).astype("float32"), rng.integers(0, CLASSES, n)
+    x = rng.integers(0, VOCAB, size=(n, *input_shape)) * (rng.random((n, *input_shape)) > 0.15) if ids else \
+        rng.normal(size=(n, *input_shape)).astype("float32")
+    return x, rng.integers(0, CLASSES, n)
+
+
+def arch_data(arch, **kwargs):
+    """``data`` for architecture ``arch``."""
+    return data(ARCHITECTURES[arch][1], ids=arch in TEXT, **kwargs)

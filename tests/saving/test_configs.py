@@ -19,8 +19,9 @@ LAYER_CLASSES = {keras.layers.LAYERS.lookup(name).__name__ for name in keras.lay
 
 
 def architecture_layers() -> list:
-    """The layers of every ``every_layer`` architecture, built by jitnet."""
-    return [layer for builder, _ in every_layer.ARCHITECTURES.values() for layer in builder(keras).layers]
+    """The layers of every ``every_layer`` architecture, built by jitnet, and the layers wrappers hold."""
+    layers = [layer for builder, _ in every_layer.ARCHITECTURES.values() for layer in builder(keras).layers]
+    return layers + [layer.forward_layer for layer in layers if hasattr(layer, "forward_layer")]
 
 
 def _round_trip(obj):
@@ -83,6 +84,14 @@ _L2 = {"module": "keras.regularizers", "class_name": "L2", "config": {"l2": 0.01
 _BASE = {"trainable": True, "dtype": _POLICY}
 _CONV = {**_BASE, "groups": 1, "data_format": "channels_last", "kernel_initializer": _GLOROT, "bias_initializer": _ZEROS,
          "bias_regularizer": None, "activity_regularizer": None, "kernel_constraint": None, "bias_constraint": None}
+_ORTHOGONAL = {"module": "keras.initializers", "class_name": "Orthogonal", "config": {"seed": None, "gain": 1.0},
+               "registered_name": None}
+_RNN = {**_BASE, "return_sequences": False, "return_state": False, "go_backwards": False, "stateful": False,
+        "unroll": False, "zero_output_for_mask": False, "kernel_initializer": _GLOROT,
+        "recurrent_initializer": _ORTHOGONAL, "bias_initializer": _ZEROS, "kernel_regularizer": None,
+        "recurrent_regularizer": None, "bias_regularizer": None, "activity_regularizer": None,
+        "kernel_constraint": None, "recurrent_constraint": None, "bias_constraint": None, "dropout": 0.0,
+        "recurrent_dropout": 0.0}
 KERAS_LAYERS = {
     "Dense": {"name": "dense", "trainable": True, "dtype": _POLICY, "units": 3, "activation": "linear",
               "use_bias": True, "kernel_initializer": _GLOROT, "bias_initializer": _ZEROS,
@@ -140,6 +149,31 @@ KERAS_LAYERS = {
     "ZeroPadding1D": {"name": "zero_padding1d", **_BASE, "padding": [1, 2], "data_format": "channels_last"},
     "ZeroPadding2D": {"name": "zero_padding2d", **_BASE, "padding": [[1, 0], [2, 3]], "data_format": "channels_last"},
     "Rescaling": {"name": "rescaling", **_BASE, "scale": 0.00392156862745098, "offset": -0.5},
+    "Embedding": {"name": "embedding", **_BASE, "input_dim": 30, "output_dim": 4,
+                  "embeddings_initializer": {"module": "keras.initializers", "class_name": "RandomUniform",
+                                             "config": {"seed": None, "minval": -0.05, "maxval": 0.05},
+                                             "registered_name": None},
+                  "embeddings_regularizer": _L2, "activity_regularizer": None, "embeddings_constraint": None,
+                  "mask_zero": True, "quantization_config": None},
+    "SimpleRNN": {"name": "simple_rnn", **_RNN, "return_sequences": True, "go_backwards": True, "units": 3,
+                  "activation": "relu", "use_bias": True},
+    "LSTM": {"name": "lstm", **_RNN, "return_sequences": True, "units": 3, "activation": "tanh",
+             "recurrent_activation": "sigmoid", "use_bias": True, "unit_forget_bias": False, "dropout": 0.2,
+             "seed": 3},
+    "GRU": {"name": "gru", **_RNN, "return_sequences": True, "units": 2, "activation": "tanh",
+            "recurrent_activation": "hard_sigmoid", "use_bias": False, "reset_after": True, "seed": None},
+    "Bidirectional": {"name": "bidirectional", **_BASE, "merge_mode": "concat",
+                      "layer": {"module": "keras.layers", "class_name": "LSTM", "registered_name": None,
+                                "config": {"name": "forward_lstm_1", **_RNN, "units": 2, "activation": "tanh",
+                                           "recurrent_activation": "sigmoid", "use_bias": True,
+                                           "unit_forget_bias": True, "seed": None},
+                                "build_config": {"input_shape": [None, 5, 2]}},
+                      "backward_layer": {"module": "keras.layers", "class_name": "LSTM", "registered_name": None,
+                                         "config": {"name": "backward_lstm_1", **_RNN, "go_backwards": True,
+                                                    "units": 2, "activation": "tanh",
+                                                    "recurrent_activation": "sigmoid", "use_bias": True,
+                                                    "unit_forget_bias": True, "seed": None},
+                                         "build_config": {"input_shape": [None, 5, 2]}}},
 }
 
 
@@ -158,12 +192,13 @@ def test_flatten_data_format_as_keras():
 
 
 def _as_jitnet_writes(value):
-    """A Keras-written config value as jitnet writes it: the dtype policy as its name, no neutral initializer axes."""
+    """A Keras-written config value as jitnet writes it: the dtype policy as its name, no neutral initializer axes,
+    and no ``build_config`` of a nested layer (jitnet writes it once the layer is built)."""
     if isinstance(value, dict):
         if value.get("class_name") == "DTypePolicy":
             return value["config"]["name"]
         return {k: _as_jitnet_writes(v) for k, v in value.items()
-                if not (k in ("input_axes", "output_axes") and v is None)}
+                if not (k in ("input_axes", "output_axes") and v is None) and k != "build_config"}
     return value
 
 
@@ -214,9 +249,8 @@ def test_unsupported_keras_options_are_named():
 @pytest.mark.parametrize("arch", sorted(every_layer.ARCHITECTURES))
 def test_keras_file_round_trip_of_every_architecture(tmp_path, arch):
     """Sequential config round trip, then save / load: same config, weights, predictions, and training goes on alike."""
-    builder, input_shape = every_layer.ARCHITECTURES[arch]
-    x, y = every_layer.data(input_shape)
-    model = builder(keras)
+    x, y = every_layer.arch_data(arch)
+    model = every_layer.ARCHITECTURES[arch][0](keras)
     config = json.loads(json.dumps(model.get_config()))
     assert json.loads(json.dumps(keras.Sequential.from_config(config).get_config())) == config
     model.compile(optimizer=optimizers.Adam(0.01), loss="sparse_categorical_crossentropy", metrics=["accuracy"])

@@ -109,7 +109,7 @@ def exchange(tmp_path_factory):
     """Write jitnet files, run Keras on them and let Keras write its own; returns (folder, report)."""
     folder = tmp_path_factory.mktemp("interop")
     for arch in ARCHITECTURES:
-        x, y = every_layer.data(every_layer.ARCHITECTURES[arch][1])
+        x, y = every_layer.arch_data(arch)
         np.save(folder / f"{arch}.x.npy", x)
         np.save(folder / f"{arch}.y.npy", y)
     keras.utils.set_random_seed(0)

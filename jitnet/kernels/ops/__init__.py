@@ -18,7 +18,24 @@ Adding an op kind means a module here and one line in ``KINDS``.
 
 from __future__ import annotations
 
-from . import activation, add, batchnorm, conv, dense, layernorm, noise, pad, pooling, prelu, scale, sparse_dense
+from . import (
+               activation,
+               add,
+               batchnorm,
+               conv,
+               dense,
+               embedding,
+               gru,
+               layernorm,
+               lstm,
+               noise,
+               pad,
+               pooling,
+               prelu,
+               scale,
+               simple_rnn,
+               sparse_dense,
+)
 
 KINDS = {
     "dense": dense,
@@ -33,4 +50,8 @@ KINDS = {
     "pooling": pooling,
     "pad": pad,
     "scale": scale,
+    "embedding": embedding,
+    "simple_rnn": simple_rnn,
+    "lstm": lstm,
+    "gru": gru,
 }

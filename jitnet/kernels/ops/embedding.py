@@ -1,0 +1,60 @@
+"""Embedding: ``dst[(n, i)] = table[ids[n, i]]``, the ids read from ``src`` as numbers.
+
+Fields (ints): ``src``, ``dsrc`` (never written: ids have no gradient),
+``dst``, ``table`` (arena offset of the (input_dim, output_dim) table),
+``input_dim``. No float fields. An id outside ``[0, input_dim)`` (refused
+before any data reaches a kernel) gives a row of zeros, never a read
+outside the table. The gradient is sparse: the table's gradient is zeroed
+and only the rows of the batch's ids are added to.
+"""
+
+from __future__ import annotations
+
+from .._jit import kernel
+from ..buffers import grad, sample_value, value
+
+INTS = ("src", "dsrc", "dst", "table", "input_dim")
+FLOATS = ()
+SRC, DSRC, DST, TABLE, INPUT_DIM = range(len(INTS))
+
+
+def check(row: dict, slots) -> None:
+    """Refuse an output buffer that does not hold one table row per id."""
+    src, dst = slots[row["src"]], slots[row["dst"]]
+    if int(src[1]) * int(src[2]) != int(dst[1]) or row["input_dim"] < 1:
+        raise ValueError("The output buffer of an embedding does not hold one row per id.")
+
+
+def arena_fields(row: dict, slots) -> list[tuple[str, int]]:
+    """The table's arena range."""
+    return [("table", int(row["input_dim"]) * int(slots[row["dst"], 2]))]
+
+
+@kernel
+def forward(iv, fv, bufs, arena, nb, training, step):
+    """One table row per id."""
+    ids, y = sample_value(bufs, iv[SRC], nb), value(bufs, iv[DST], nb)
+    table, dim, per = arena[0], y.shape[1], ids.shape[1]
+    for n in range(nb):
+        for i in range(per):
+            k, r = int(ids[n, i]), n * per + i
+            if 0 <= k < iv[INPUT_DIM]:
+                for j in range(dim):
+                    y[r, j] = table[iv[TABLE] + k * dim + j]
+            else:
+                for j in range(dim):
+                    y[r, j] = 0.0
+
+
+@kernel
+def backward(iv, fv, bufs, arena, nb, step):
+    """``dtable = 0``, then each output row's gradient added to its id's row."""
+    ids, dy = sample_value(bufs, iv[SRC], nb), grad(bufs, iv[DST], nb)
+    grads, dim, per = arena[1], dy.shape[1], ids.shape[1]
+    grads[iv[TABLE]:iv[TABLE] + iv[INPUT_DIM] * dim] = 0.0
+    for n in range(nb):
+        for i in range(per):
+            k, r = int(ids[n, i]), n * per + i
+            if 0 <= k < iv[INPUT_DIM]:
+                for j in range(dim):
+                    grads[iv[TABLE] + k * dim + j] += dy[r, j]

@@ -1,0 +1,301 @@
+"""What the recurrent op kinds (``simple_rnn``, ``lstm``, ``gru``) share: fields, layout, gates.
+
+Fields (ints), the same for the three kinds:
+
+- ``src``, ``dsrc``, ``dst``: the (steps, features) input, where its gradient
+  goes, and the output: (steps, width) with ``sequences``, else (1, width);
+- ``xt``: the input in time-major order (row ``k * nb + n`` holds step ``k``
+  of sample ``n``, in processing order: reversed with ``go_backwards``);
+- ``gates``: (steps, gates * units), time-major: the input projections, then
+  the activated gates of every step (its gradient space: their gradients);
+- ``states``: (steps, units), time-major: the output ``h`` of every step;
+- ``aux``: (steps, units or 3 * units): the LSTM cell states, the GRU's
+  recurrent projections; unused by SimpleRNN;
+- ``work``: per sample, ``WORK_UNITS`` blocks of ``units`` plus one of
+  ``gates * units`` values: carried gradients and the recurrent product;
+- ``kernel``, ``recurrent``, ``bias``: arena offsets of the (features, gates *
+  units) kernel, the (units, gates * units) recurrent kernel and the bias
+  ((gates * units,), GRU with ``reset_after``: (2, 3 * units)), ``use_bias``;
+- ``units``, ``steps``; ``activation``, ``recurrent_activation``: codes of
+  ``jitnet.kernels.activations`` among ``GATE_CODES``;
+- ``go_backwards``; ``sequences`` (return every step); ``flip`` (write step
+  ``k`` of the processing order to time ``steps - 1 - k``, Bidirectional's
+  backward half); ``col``: the first column of ``dst`` written;
+- ``masked``, ``mask``: the (steps,) id buffer whose zeros mask steps: a
+  masked step keeps the previous states and outputs them (zeros with
+  ``zero_masked``);
+- ``reset_after`` (GRU), ``seed`` (recurrent dropout).
+
+Floats: ``recurrent_dropout``, the rate of a per-sample mask on ``h``
+before the recurrent product, fixed over the steps of a batch and drawn
+from ``(seed, step, n * units + u)``.
+"""
+
+from __future__ import annotations
+
+import math
+
+from .._jit import inline_kernel, kernel
+from ..activations import HARD_SIGMOID, LINEAR, RELU, SIGMOID, TANH, sigmoid
+from ..buffers import grad, matrix, value
+from ..products import column_sums, matmul
+from ..random import uniform
+from ..views import view2d
+from .dense import add_bias
+
+INTS = ("src", "dsrc", "dst", "xt", "gates", "states", "aux", "work", "kernel", "recurrent", "bias", "use_bias",
+        "units", "steps", "activation", "recurrent_activation", "go_backwards", "sequences", "flip", "col",
+        "masked", "mask", "zero_masked", "reset_after", "seed")
+FLOATS = ("recurrent_dropout",)
+BUFFERS = ("xt", "gates", "states", "aux", "work", "mask")
+(SRC, DSRC, DST, XT, GATES, STATES, AUX, WORK, KERNEL, RECURRENT, BIAS, USE_BIAS, UNITS, STEPS, ACTIVATION,
+ RECURRENT_ACTIVATION, GO_BACKWARDS, SEQUENCES, FLIP, COL, MASKED, MASK, ZERO_MASKED, RESET_AFTER,
+ SEED) = range(len(INTS))
+GATE_CODES = (LINEAR, RELU, SIGMOID, HARD_SIGMOID, TANH)
+WORK_UNITS = 4  # blocks of `units` in `work`: dh, dc, the dropped h, the recurrent-dropout mask
+DH, DC, HDROP, RMASK = range(WORK_UNITS)
+
+
+def check_row(row: dict, slots, gates: int, aux: int) -> None:
+    """Refuse sizes that do not fit the buffers (``gates`` and ``aux`` in units)."""
+    units, steps = int(row["units"]), int(row["steps"])
+    features = int(slots[row["src"], 2])
+    width = (WORK_UNITS + gates) * units
+    expected = {"src": (steps, features), "xt": (steps, features), "gates": (steps, gates * units),
+                "states": (steps, units), "work": (1, width)}
+    if aux:
+        expected["aux"] = (steps, aux * units)
+    for name, shape in expected.items():
+        if tuple(int(v) for v in slots[row[name], 1:]) != shape:
+            raise ValueError(f"The {name} buffer of a recurrent op does not match its sizes.")
+    rows = steps if row["sequences"] else 1
+    if int(slots[row["dst"], 1]) != rows or not 0 <= row["col"] <= int(slots[row["dst"], 2]) - units:
+        raise ValueError("The output buffer of a recurrent op does not match its sizes.")
+    if row["masked"] and int(slots[row["mask"], 1]) * int(slots[row["mask"], 2]) != steps:
+        raise ValueError("The mask buffer of a recurrent op does not match its steps.")
+    for name in ("activation", "recurrent_activation"):
+        if row[name] not in GATE_CODES:
+            raise ValueError(f"A recurrent op cannot apply activation code {row[name]}.")
+
+
+def arena_fields(row: dict, slots, gates: int) -> list[tuple[str, int]]:
+    """The arena ranges of the kernel, recurrent kernel and bias."""
+    units, features = int(row["units"]), int(slots[row["src"], 2])
+    n = gates * units
+    bias = [("bias", n * (2 if row["reset_after"] else 1))] if row["use_bias"] else []
+    return [("kernel", features * n), ("recurrent", units * n), *bias]
+
+
+@inline_kernel
+def act(code, z):
+    """A gate activation of ``GATE_CODES``."""
+    if code == TANH:
+        return math.tanh(z)
+    if code == SIGMOID:
+        return sigmoid(z)
+    if code == HARD_SIGMOID:
+        return min(max(z / 6.0 + 0.5, 0.0), 1.0)
+    if code == RELU:
+        return max(z, 0.0)
+    return z
+
+
+@inline_kernel
+def d_act(code, y):
+    """The derivative of ``act`` at the input whose output is ``y``."""
+    if code == TANH:
+        return 1.0 - y * y
+    if code == SIGMOID:
+        return y * (1.0 - y)
+    if code == HARD_SIGMOID:
+        return 1.0 / 6.0 if 0.0 < y < 1.0 else 0.0
+    if code == RELU:
+        return 1.0 if y > 0.0 else 0.0
+    return 1.0
+
+
+@inline_kernel
+def block(a, bufs, s, nb, offset, width):
+    """The (nb, width) block of buffer ``s`` that starts ``offset`` values into each sample's share."""
+    slots, mb = bufs[2], bufs[3]
+    return view2d(a, mb * slots[s, 0] + nb * offset, nb, width)
+
+
+@inline_kernel
+def work_block(iv, bufs, nb, index):
+    """Work block ``index`` (< ``WORK_UNITS``): (nb, units)."""
+    return block(bufs[0], bufs, iv[WORK], nb, index * iv[UNITS], iv[UNITS])
+
+
+@inline_kernel
+def product_block(iv, bufs, nb, width):
+    """The work block of the recurrent product: (nb, width)."""
+    return block(bufs[0], bufs, iv[WORK], nb, WORK_UNITS * iv[UNITS], width)
+
+
+@inline_kernel
+def step_rows(a, k, nb):
+    """Rows ``k * nb ..`` of a time-major buffer: step ``k`` of every sample."""
+    return a[k * nb:(k + 1) * nb]
+
+
+@inline_kernel
+def time_of(iv, k):
+    """The input time step processed at step ``k``."""
+    return iv[STEPS] - 1 - k if iv[GO_BACKWARDS] else k
+
+
+@kernel
+def to_time_major(iv, x, xt, nb):
+    """``xt[k * nb + n] = x[n * steps + time_of(k)]``."""
+    steps = iv[STEPS]
+    for k in range(steps):
+        t = time_of(iv, k)
+        for n in range(nb):
+            xt[k * nb + n] = x[n * steps + t]
+
+
+@kernel
+def from_time_major(iv, dxt, dx, nb):
+    """The adjoint of ``to_time_major``."""
+    steps = iv[STEPS]
+    for k in range(steps):
+        t = time_of(iv, k)
+        for n in range(nb):
+            dx[n * steps + t] = dxt[k * nb + n]
+
+
+@inline_kernel
+def kept(iv, bufs, nb, n, k):
+    """False where the mask hides step ``k`` of sample ``n``."""
+    if not iv[MASKED]:
+        return True
+    ids = view2d(bufs[0], bufs[3] * bufs[2][iv[MASK], 0], nb, iv[STEPS])
+    return ids[n, time_of(iv, k)] != 0.0
+
+
+@kernel
+def dropped_state(iv, fv, bufs, nb, h, training, step):
+    """``h`` times the recurrent-dropout mask in training, in the work block HDROP; else ``h`` itself."""
+    rate = fv[0]
+    if not training or rate <= 0.0:
+        return h
+    units = iv[UNITS]
+    mask, out = work_block(iv, bufs, nb, RMASK), work_block(iv, bufs, nb, HDROP)
+    for n in range(nb):
+        for u in range(units):
+            out[n, u] = h[n, u] * mask[n, u]
+    return out
+
+
+@kernel
+def draw_recurrent_mask(iv, fv, bufs, nb, training, step):
+    """The recurrent-dropout mask of this batch (``1 / (1 - rate)`` or 0) into the work block RMASK."""
+    rate = fv[0]
+    if not training or rate <= 0.0:
+        return
+    units = iv[UNITS]
+    mask = work_block(iv, bufs, nb, RMASK)
+    for n in range(nb):
+        for u in range(units):
+            mask[n, u] = 1.0 / (1.0 - rate) if uniform(iv[SEED], step, n * units + u) >= rate else 0.0
+
+
+@inline_kernel
+def shown(iv, bufs, nb, n, k):
+    """False where step ``k`` of sample ``n`` outputs zeros (``zero_masked``)."""
+    return not iv[ZERO_MASKED] or kept(iv, bufs, nb, n, k)
+
+
+@kernel
+def write_output(iv, bufs, nb):
+    """The output: every step of ``states`` (``sequences``) or the last, into columns ``col ..`` of ``dst``."""
+    h = value(bufs, iv[STATES], nb)
+    y = value(bufs, iv[DST], nb)
+    steps, units, col = iv[STEPS], iv[UNITS], iv[COL]
+    for k in range(0 if iv[SEQUENCES] else steps - 1, steps):
+        t = steps - 1 - k if iv[FLIP] else k
+        for n in range(nb):
+            r = n * steps + t if iv[SEQUENCES] else n
+            on = shown(iv, bufs, nb, n, k)
+            for u in range(units):
+                y[r, col + u] = h[k * nb + n, u] if on else 0.0
+
+
+@kernel
+def output_grad(iv, bufs, nb, k, dh):
+    """``dh += dL/dh`` of step ``k`` from the output's gradient."""
+    dy = grad(bufs, iv[DST], nb)
+    steps, units, col = iv[STEPS], iv[UNITS], iv[COL]
+    if not iv[SEQUENCES] and k != steps - 1:
+        return
+    t = steps - 1 - k if iv[FLIP] else k
+    for n in range(nb):
+        r = n * steps + t if iv[SEQUENCES] else n
+        if shown(iv, bufs, nb, n, k):
+            for u in range(units):
+                dh[n, u] += dy[r, col + u]
+
+
+@kernel
+def project(iv, bufs, arena, nb, n):
+    """``xt`` from the input, then ``gates = xt @ kernel + bias`` (the first ``n`` bias values): one GEMM."""
+    x, xt, g = value(bufs, iv[SRC], nb), value(bufs, iv[XT], nb), value(bufs, iv[GATES], nb)
+    to_time_major(iv, x, xt, nb)
+    params = arena[0]
+    matmul(xt, matrix(params, iv[KERNEL], xt.shape[1], n), g)
+    if iv[USE_BIAS]:
+        add_bias(g, params[iv[BIAS]:iv[BIAS] + n])
+
+
+@kernel
+def recurrent_product(iv, bufs, arena, nb, h, n, out):
+    """``out = h @ recurrent`` ((nb, units) @ (units, n))."""
+    matmul(h, matrix(arena[0], iv[RECURRENT], iv[UNITS], n), out)
+
+
+@kernel
+def carry_back(iv, bufs, arena, nb, dz, n, training, fv, dh):
+    """``dh = dz @ recurrent.T``, through the recurrent-dropout mask in training."""
+    matmul(dz, matrix(arena[0], iv[RECURRENT], iv[UNITS], n).T, dh)
+    if training and fv[0] > 0.0:
+        mask = work_block(iv, bufs, nb, RMASK)
+        for i in range(nb):
+            for u in range(iv[UNITS]):
+                dh[i, u] *= mask[i, u]
+
+
+@kernel
+def finish_grads(iv, fv, bufs, arena, nb, n, dinner, bias_offset, step):
+    """After the steps: the kernel, bias and recurrent gradients and ``dx``, one GEMM each.
+
+    ``grad(gates)`` holds the gradients of the input projections, ``dinner``
+    (time-major, ``n`` wide) those of the recurrent products (the bias
+    gradient of the recurrent half at ``bias_offset`` when ``> 0``). The states
+    are multiplied by the recurrent-dropout mask in place first: each step's
+    recurrent product read them so.
+    """
+    xt, dg = value(bufs, iv[XT], nb), grad(bufs, iv[GATES], nb)
+    h = value(bufs, iv[STATES], nb)
+    steps, units = iv[STEPS], iv[UNITS]
+    grads, params = arena[1], arena[0]
+    d = xt.shape[1]
+    matmul(xt.T, dg, matrix(grads, iv[KERNEL], d, n))
+    if iv[USE_BIAS]:
+        column_sums(dg, grads[iv[BIAS]:iv[BIAS] + n])
+        if bias_offset > 0:
+            column_sums(dinner, grads[iv[BIAS] + bias_offset:iv[BIAS] + bias_offset + n])
+    dr = matrix(grads, iv[RECURRENT], units, n)
+    if steps == 1:
+        dr[:] = 0.0
+    else:
+        if fv[0] > 0.0:
+            mask = work_block(iv, bufs, nb, RMASK)
+            for r in range((steps - 1) * nb):
+                for u in range(units):
+                    h[r, u] *= mask[r % nb, u]
+        matmul(h[:(steps - 1) * nb].T, dinner[nb:], dr)
+    if iv[DSRC] >= 0:
+        dxt = grad(bufs, iv[XT], nb)
+        matmul(dg, matrix(params, iv[KERNEL], d, n).T, dxt)
+        from_time_major(iv, dxt, grad(bufs, iv[DSRC], nb), nb)
