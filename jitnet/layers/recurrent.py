@@ -130,11 +130,11 @@ class _RNN(Layer):
         if self.dropout > 0.0:
             src = program.new_slot((steps, features))
             program.op("noise", slot, src, mode=kd.DROPOUT, seed=self._seed, rate=self.dropout, share=steps)
-        states = program.new_slot((steps, units))
+        gates = program.new_slot((steps, self.gates * units))
+        states = gates if self.gates == 1 else program.new_slot((steps, units))  # SimpleRNN: its gates are its states
         mask = program.masks.get(slot)
         program.op(
-            self.kind, src, out, xt=program.new_slot((steps, features)),
-            gates=program.new_slot((steps, self.gates * units)), states=states,
+            self.kind, src, out, xt=program.new_slot((steps, features)), gates=gates, states=states,
             aux=program.new_slot((steps, self.aux * units)) if self.aux else states,
             work=program.new_slot((1, (recurrence.WORK_UNITS + self.gates) * units)),
             kernel=self.kernel.offset, recurrent=self.recurrent_kernel.offset,
@@ -187,7 +187,7 @@ class LSTM(_RNN):
     ``unit_forget_bias`` the forget gate's bias starts at 1.
     """
 
-    kind, gates, aux, cell_name = "lstm", 4, 1, "lstm_cell"
+    kind, gates, aux, cell_name = "lstm", 4, 2, "lstm_cell"
 
     def __init__(self, units: int, unit_forget_bias: bool = True, **kwargs: Any) -> None:
         super().__init__(units, **kwargs)

@@ -1,134 +1,100 @@
 """LSTM: gates ``i, f, c, o`` (Keras's order), ``c = f * c' + i * g``, ``h = o * act(c)``.
 
-Fields: ``recurrence.INTS`` and ``FLOATS``; ``aux`` holds the cell states.
-The input projection of every step is one GEMM, the steps one loop with
-the gates fused, and backpropagation through time runs the steps back,
-keeping the activated gates of the forward pass in ``gates``.
+Fields: ``recurrence.INTS`` and ``FLOATS``; ``aux`` (steps, 2 * units)
+holds two planes: the cell states, then their activations. The input projection of
+every step is one GEMM, each step one small product and loops over the
+fused gates, and backpropagation through time runs the steps back from the
+activated gates the forward pass kept in ``gates``.
 """
 
 from __future__ import annotations
 
 from .._jit import kernel
 from ..buffers import grad, value
-from .recurrence import (
-    ACTIVATION,
-    AUX,
-    BUFFERS,
-    DC,
-    DH,
-    FLOATS,
-    GATES,
-    HDROP,
-    INTS,
-    RECURRENT_ACTIVATION,
-    STATES,
-    STEPS,
-    UNITS,
-    act,
-    carry_back,
-    check_row,
-    d_act,
-    draw_recurrent_mask,
-    dropped_state,
-    finish_grads,
-    kept,
-    output_grad,
-    product_block,
-    project,
-    recurrent_product,
-    step_rows,
-    work_block,
-    write_output,
-)
-from .recurrence import (
-    arena_fields as _arena_fields,
-)
+from . import recurrence as rc
+from .recurrence import BUFFERS, FLOATS, INTS
 
 __all__ = ["BUFFERS", "FLOATS", "INTS", "arena_fields", "backward", "check", "forward"]
-GATES_PER_UNIT = 4
+GATES = 4
 
 
 def check(row: dict, slots) -> None:
     """Refuse sizes that do not fit the buffers."""
-    check_row(row, slots, GATES_PER_UNIT, 1)
+    rc.check_row(row, slots, GATES, 2)
 
 
 def arena_fields(row: dict, slots) -> list[tuple[str, int]]:
     """The arena ranges of the weights."""
-    return _arena_fields(row, slots, GATES_PER_UNIT)
+    return rc.arena_fields(row, slots, GATES)
 
 
 @kernel
 def forward(iv, fv, bufs, arena, nb, training, step):
     """The steps in processing order; a masked step keeps ``h`` and ``c``."""
-    units, steps = iv[UNITS], iv[STEPS]
-    n = GATES_PER_UNIT * units
-    project(iv, bufs, arena, nb, n)
-    g, h, c = value(bufs, iv[GATES], nb), value(bufs, iv[STATES], nb), value(bufs, iv[AUX], nb)
-    prod = product_block(iv, bufs, nb, n)
-    draw_recurrent_mask(iv, fv, bufs, nb, training, step)
-    fa, ra = iv[ACTIVATION], iv[RECURRENT_ACTIVATION]
+    units, steps = iv[rc.UNITS], iv[rc.STEPS]
+    n = GATES * units
+    rc.project(iv, bufs, arena, nb, n)
+    g, h = value(bufs, iv[rc.GATES], nb), value(bufs, iv[rc.STATES], nb)
+    c, tc = rc.plane(iv, bufs, nb, iv[rc.AUX], 0), rc.plane(iv, bufs, nb, iv[rc.AUX], 1)
+    prod = rc.product_block(iv, bufs, nb, n)
+    rc.draw_recurrent_mask(iv, fv, bufs, nb, training, step)
+    ids = rc.mask_ids(iv, bufs, nb)
     for k in range(steps):
+        z, ck, tk, hk = rc.step_rows(g, k, nb), rc.step_rows(c, k, nb), rc.step_rows(tc, k, nb), rc.step_rows(h, k, nb)
         if k > 0:
-            hp = step_rows(h, k - 1, nb)
-            recurrent_product(iv, bufs, arena, nb, dropped_state(iv, fv, bufs, nb, hp, training, step), n, prod)
+            hd = rc.dropped_state(iv, fv, bufs, nb, rc.step_rows(h, k - 1, nb), training, step)
+            rc.recurrent_product(iv, bufs, arena, nb, hd, n, prod)
+            rc.add_rows(z, prod, n)
+        rc.activate(iv, z, 0, n, 2 * units, 3 * units)
+        if k > 0:
+            cp = rc.step_rows(c, k - 1, nb)
+            for i in range(nb):
+                for u in range(units):
+                    ck[i, u] = z[i, units + u] * cp[i, u] + z[i, u] * z[i, 2 * units + u]
+        else:
+            for i in range(nb):
+                for u in range(units):
+                    ck[i, u] = z[i, u] * z[i, 2 * units + u]
+        rc.activate_into(iv[rc.ACTIVATION], ck, tk)
         for i in range(nb):
-            r, p = k * nb + i, (k - 1) * nb + i
-            keep = kept(iv, bufs, nb, i, k)
             for u in range(units):
-                zi, zf, zc, zo = g[r, u], g[r, units + u], g[r, 2 * units + u], g[r, 3 * units + u]
-                cp, hpv = 0.0, 0.0
-                if k > 0:
-                    zi += prod[i, u]
-                    zf += prod[i, units + u]
-                    zc += prod[i, 2 * units + u]
-                    zo += prod[i, 3 * units + u]
-                    cp, hpv = c[p, u], h[p, u]
-                ig, fg, cg, og = act(ra, zi), act(ra, zf), act(fa, zc), act(ra, zo)
-                g[r, u], g[r, units + u], g[r, 2 * units + u], g[r, 3 * units + u] = ig, fg, cg, og
-                if keep:
-                    cn = fg * cp + ig * cg
-                    c[r, u] = cn
-                    h[r, u] = og * act(fa, cn)
-                else:
-                    c[r, u] = cp
-                    h[r, u] = hpv
-    write_output(iv, bufs, nb)
+                hk[i, u] = z[i, 3 * units + u] * tk[i, u]
+        rc.carry_masked(iv, ids, nb, k, c, units)
+        rc.carry_masked(iv, ids, nb, k, h, units)
+    rc.write_output(iv, bufs, nb, ids)
 
 
 @kernel
 def backward(iv, fv, bufs, arena, nb, step):
     """Backpropagation through time, then the weight gradients and ``dx`` in one GEMM each."""
-    units, steps = iv[UNITS], iv[STEPS]
-    n = GATES_PER_UNIT * units
-    g, c, dg = value(bufs, iv[GATES], nb), value(bufs, iv[AUX], nb), grad(bufs, iv[GATES], nb)
-    dh, dc, carry = work_block(iv, bufs, nb, DH), work_block(iv, bufs, nb, DC), work_block(iv, bufs, nb, HDROP)
+    ids = rc.mask_ids(iv, bufs, nb)
+    units, steps = iv[rc.UNITS], iv[rc.STEPS]
+    n = GATES * units
+    g, dg = value(bufs, iv[rc.GATES], nb), grad(bufs, iv[rc.GATES], nb)
+    c, tc = rc.plane(iv, bufs, nb, iv[rc.AUX], 0), rc.plane(iv, bufs, nb, iv[rc.AUX], 1)
+    dh, dc = rc.work_block(iv, bufs, nb, rc.DH), rc.work_block(iv, bufs, nb, rc.DC)
+    carry = rc.work_block(iv, bufs, nb, rc.HDROP)
     dh[:] = 0.0
     dc[:] = 0.0
-    fa, ra = iv[ACTIVATION], iv[RECURRENT_ACTIVATION]
+    fa, ra = iv[rc.ACTIVATION], iv[rc.RECURRENT_ACTIVATION]
     for k in range(steps - 1, -1, -1):
-        output_grad(iv, bufs, nb, k, dh)
+        rc.output_grad(iv, bufs, nb, ids, k, dh)
         for i in range(nb):
-            r, p = k * nb + i, (k - 1) * nb + i
-            if not kept(iv, bufs, nb, i, k):
-                for j in range(n):
-                    dg[r, j] = 0.0
+            r = k * nb + i
+            if not rc.kept(iv, ids, i, k):
+                dg[r, :] = 0.0
                 continue
             for u in range(units):
                 ig, fg, cg, og = g[r, u], g[r, units + u], g[r, 2 * units + u], g[r, 3 * units + u]
-                cp = c[p, u] if k > 0 else 0.0
-                tc = act(fa, c[r, u])
-                dhv = dh[i, u]
-                dcv = dc[i, u] + dhv * og * d_act(fa, tc)
-                dg[r, u] = dcv * cg * d_act(ra, ig)
-                dg[r, units + u] = dcv * cp * d_act(ra, fg)
-                dg[r, 2 * units + u] = dcv * ig * d_act(fa, cg)
-                dg[r, 3 * units + u] = dhv * tc * d_act(ra, og)
+                cp = c[r - nb, u] if k > 0 else rc.ZERO
+                t = tc[r, u]
+                dcv = dc[i, u] + dh[i, u] * og * rc.d_act(fa, t)
+                dg[r, u] = dcv * cg * rc.d_act(ra, ig)
+                dg[r, units + u] = dcv * cp * rc.d_act(ra, fg)
+                dg[r, 2 * units + u] = dcv * ig * rc.d_act(fa, cg)
+                dg[r, 3 * units + u] = dh[i, u] * t * rc.d_act(ra, og)
                 dc[i, u] = dcv * fg
         if k > 0:
-            carry_back(iv, bufs, arena, nb, step_rows(dg, k, nb), n, True, fv, carry)
-            for i in range(nb):
-                if kept(iv, bufs, nb, i, k):
-                    for u in range(units):
-                        dh[i, u] = carry[i, u]
-    finish_grads(iv, fv, bufs, arena, nb, n, dg, 0, step)
+            rc.carry_back(iv, bufs, arena, nb, rc.step_rows(dg, k, nb), n, True, fv, carry if iv[rc.MASKED] else dh)
+            rc.keep_carried(iv, ids, nb, k, carry, dh)
+    rc.finish_grads(iv, fv, bufs, arena, nb, n, dg, 0, step)

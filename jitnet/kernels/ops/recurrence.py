@@ -9,7 +9,8 @@ Fields (ints), the same for the three kinds:
 - ``gates``: (steps, gates * units), time-major: the input projections, then
   the activated gates of every step (its gradient space: their gradients);
 - ``states``: (steps, units), time-major: the output ``h`` of every step;
-- ``aux``: (steps, units or 3 * units): the LSTM cell states, the GRU's
+- ``aux``: (steps, 2 * units or 3 * units): the LSTM cell states and their
+  activations (two planes: see ``plane``), the GRU's
   recurrent projections; unused by SimpleRNN;
 - ``work``: per sample, ``WORK_UNITS`` blocks of ``units`` plus one of
   ``gates * units`` values: carried gradients and the recurrent product;
@@ -33,10 +34,11 @@ from ``(seed, step, n * units + u)``.
 
 from __future__ import annotations
 
-import math
+import numpy as np
 
+from .. import gates
 from .._jit import inline_kernel, kernel
-from ..activations import HARD_SIGMOID, LINEAR, RELU, SIGMOID, TANH, sigmoid
+from ..activations import HARD_SIGMOID, LINEAR, RELU, SIGMOID, TANH
 from ..buffers import grad, matrix, value
 from ..products import column_sums, matmul
 from ..random import uniform
@@ -52,6 +54,8 @@ BUFFERS = ("xt", "gates", "states", "aux", "work", "mask")
  RECURRENT_ACTIVATION, GO_BACKWARDS, SEQUENCES, FLIP, COL, MASKED, MASK, ZERO_MASKED, RESET_AFTER,
  SEED) = range(len(INTS))
 GATE_CODES = (LINEAR, RELU, SIGMOID, HARD_SIGMOID, TANH)
+# Constants of the loops: float32, so that float32 arithmetic is not widened (float64 data stays float64).
+ZERO, HALF, ONE, SIX = np.float32(0.0), np.float32(0.5), np.float32(1.0), np.float32(6.0)
 WORK_UNITS = 4  # blocks of `units` in `work`: dh, dc, the dropped h, the recurrent-dropout mask
 DH, DC, HDROP, RMASK = range(WORK_UNITS)
 
@@ -90,28 +94,59 @@ def arena_fields(row: dict, slots, gates: int) -> list[tuple[str, int]]:
 def act(code, z):
     """A gate activation of ``GATE_CODES``."""
     if code == TANH:
-        return math.tanh(z)
+        return gates.tanh(z)
     if code == SIGMOID:
-        return sigmoid(z)
+        return gates.sigmoid(z)
     if code == HARD_SIGMOID:
-        return min(max(z / 6.0 + 0.5, 0.0), 1.0)
+        return min(max(z / SIX + HALF, ZERO), ONE)
     if code == RELU:
-        return max(z, 0.0)
+        return max(z, ZERO)
     return z
 
 
 @inline_kernel
 def d_act(code, y):
-    """The derivative of ``act`` at the input whose output is ``y``."""
+    """The derivative of ``act`` at the input whose output is ``y`` (float32 constants: float32 stays float32)."""
     if code == TANH:
-        return 1.0 - y * y
+        return ONE - y * y
     if code == SIGMOID:
-        return y * (1.0 - y)
+        return y * (ONE - y)
     if code == HARD_SIGMOID:
-        return 1.0 / 6.0 if 0.0 < y < 1.0 else 0.0
+        return ONE / SIX if ZERO < y < ONE else ZERO
     if code == RELU:
-        return 1.0 if y > 0.0 else 0.0
-    return 1.0
+        return ONE if y > 0.0 else ZERO
+    return ONE
+
+
+@kernel
+def activate(iv, z, lo, hi, c0, c1):
+    """Columns ``lo .. hi`` of ``z`` through their activations in place: ``activation`` on ``c0 .. c1``,
+    ``recurrent_activation`` on the others.
+
+    With tanh and sigmoid (the defaults) one loop serves both, as ``b + a *
+    tanh(a * z)`` (``a = 1, b = 0``: tanh; ``a = b = 1/2``: sigmoid), and vectorizes.
+    """
+    fa, ra = iv[ACTIVATION], iv[RECURRENT_ACTIVATION]
+    if fa == TANH and ra == SIGMOID:
+        for i in range(z.shape[0]):
+            for j in range(lo, hi):
+                z[i, j] = gates.tanh_or_sigmoid(z[i, j], c0 <= j < c1)
+        return
+    for i in range(z.shape[0]):
+        for j in range(lo, hi):
+            z[i, j] = act(fa if c0 <= j < c1 else ra, z[i, j])
+
+
+@kernel
+def activate_into(code, src, dst):
+    """``dst = act(code, src)`` for C-contiguous 2-D ``src`` and ``dst``: one flat loop (it vectorizes)."""
+    x, y = src.reshape(src.size), dst.reshape(dst.size)
+    if code == TANH:
+        for e in range(x.shape[0]):
+            y[e] = gates.tanh(x[e])
+        return
+    for e in range(x.shape[0]):
+        y[e] = act(code, x[e])
 
 
 @inline_kernel
@@ -125,6 +160,14 @@ def block(a, bufs, s, nb, offset, width):
 def work_block(iv, bufs, nb, index):
     """Work block ``index`` (< ``WORK_UNITS``): (nb, units)."""
     return block(bufs[0], bufs, iv[WORK], nb, index * iv[UNITS], iv[UNITS])
+
+
+@inline_kernel
+def plane(iv, bufs, nb, s, p):
+    """Plane ``p`` of buffer ``s`` (``units`` wide per step, planes one after the other), time-major:
+    (steps * nb, units). Each step's rows are then one contiguous run, which one loop covers."""
+    units, steps = iv[UNITS], iv[STEPS]
+    return view2d(bufs[0], bufs[3] * bufs[2][s, 0] + p * nb * steps * units, steps * nb, units)
 
 
 @inline_kernel
@@ -152,7 +195,8 @@ def to_time_major(iv, x, xt, nb):
     for k in range(steps):
         t = time_of(iv, k)
         for n in range(nb):
-            xt[k * nb + n] = x[n * steps + t]
+            for j in range(x.shape[1]):
+                xt[k * nb + n, j] = x[n * steps + t, j]
 
 
 @kernel
@@ -162,16 +206,53 @@ def from_time_major(iv, dxt, dx, nb):
     for k in range(steps):
         t = time_of(iv, k)
         for n in range(nb):
-            dx[n * steps + t] = dxt[k * nb + n]
+            for j in range(dx.shape[1]):
+                dx[n * steps + t, j] = dxt[k * nb + n, j]
 
 
 @inline_kernel
-def kept(iv, bufs, nb, n, k):
+def mask_ids(iv, bufs, nb):
+    """The (nb, steps) ids whose zeros mask steps (no rows when the op is not masked): made once per call,
+    since a view made per value costs more than the work."""
+    rows = nb if iv[MASKED] else 0
+    return view2d(bufs[0], bufs[3] * bufs[2][iv[MASK], 0], rows, iv[STEPS])
+
+
+@inline_kernel
+def kept(iv, ids, n, k):
     """False where the mask hides step ``k`` of sample ``n``."""
+    return not iv[MASKED] or ids[n, time_of(iv, k)] != 0.0
+
+
+@kernel
+def carry_masked(iv, ids, nb, k, a, width):
+    """Rows of step ``k`` of time-major ``a`` (first ``width`` columns) that the mask hides keep step ``k - 1``."""
     if not iv[MASKED]:
-        return True
-    ids = view2d(bufs[0], bufs[3] * bufs[2][iv[MASK], 0], nb, iv[STEPS])
-    return ids[n, time_of(iv, k)] != 0.0
+        return
+    for i in range(nb):
+        if not kept(iv, ids, i, k):
+            for j in range(width):
+                a[k * nb + i, j] = a[(k - 1) * nb + i, j] if k > 0 else 0.0
+
+
+@kernel
+def keep_carried(iv, ids, nb, k, carry, dh):
+    """``dh = carry`` (the gradient of the previous step's ``h``) for the rows step ``k`` did not mask;
+    a masked step passes ``dh`` through unchanged. Unmasked ops write ``carry`` into ``dh`` directly."""
+    if not iv[MASKED]:
+        return
+    for i in range(nb):
+        if kept(iv, ids, i, k):
+            for u in range(iv[UNITS]):
+                dh[i, u] = carry[i, u]
+
+
+@kernel
+def add_rows(a, b, n):
+    """``a[:, :n] += b[:, :n]``."""
+    for i in range(a.shape[0]):
+        for j in range(n):
+            a[i, j] += b[i, j]
 
 
 @kernel
@@ -202,13 +283,13 @@ def draw_recurrent_mask(iv, fv, bufs, nb, training, step):
 
 
 @inline_kernel
-def shown(iv, bufs, nb, n, k):
+def shown(iv, ids, n, k):
     """False where step ``k`` of sample ``n`` outputs zeros (``zero_masked``)."""
-    return not iv[ZERO_MASKED] or kept(iv, bufs, nb, n, k)
+    return not iv[ZERO_MASKED] or kept(iv, ids, n, k)
 
 
 @kernel
-def write_output(iv, bufs, nb):
+def write_output(iv, bufs, nb, ids):
     """The output: every step of ``states`` (``sequences``) or the last, into columns ``col ..`` of ``dst``."""
     h = value(bufs, iv[STATES], nb)
     y = value(bufs, iv[DST], nb)
@@ -217,13 +298,13 @@ def write_output(iv, bufs, nb):
         t = steps - 1 - k if iv[FLIP] else k
         for n in range(nb):
             r = n * steps + t if iv[SEQUENCES] else n
-            on = shown(iv, bufs, nb, n, k)
+            on = shown(iv, ids, n, k)
             for u in range(units):
                 y[r, col + u] = h[k * nb + n, u] if on else 0.0
 
 
 @kernel
-def output_grad(iv, bufs, nb, k, dh):
+def output_grad(iv, bufs, nb, ids, k, dh):
     """``dh += dL/dh`` of step ``k`` from the output's gradient."""
     dy = grad(bufs, iv[DST], nb)
     steps, units, col = iv[STEPS], iv[UNITS], iv[COL]
@@ -232,7 +313,7 @@ def output_grad(iv, bufs, nb, k, dh):
     t = steps - 1 - k if iv[FLIP] else k
     for n in range(nb):
         r = n * steps + t if iv[SEQUENCES] else n
-        if shown(iv, bufs, nb, n, k):
+        if shown(iv, ids, n, k):
             for u in range(units):
                 dh[n, u] += dy[r, col + u]
 
