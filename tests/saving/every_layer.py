@@ -101,6 +101,19 @@ def build_text_rnn(keras):
     ])
 
 
+def build_recurrent_steps(keras):
+    """No noise, so that a few Adam steps give the same weights in both libraries: every recurrent layer, masked."""
+    L = keras.layers
+    return keras.Sequential([
+        keras.Input(shape=(8,)),
+        L.Embedding(VOCAB, 6, mask_zero=True),
+        L.LSTM(5, return_sequences=True),
+        L.GRU(4, return_sequences=True, go_backwards=True),
+        L.Bidirectional(L.SimpleRNN(3)),
+        L.Dense(3, activation="softmax"),
+    ])
+
+
 VOCAB = 20  # ids of the text model: 0 (masked) to 19
 # name -> (builder, shape of one input sample); every model ends in 3 softmax classes
 ARCHITECTURES = {
@@ -112,6 +125,18 @@ ARCHITECTURES = {
 }
 TEXT = {"text_rnn"}  # architectures that read integer ids
 CLASSES = 3
+
+
+def unnamed(config):
+    """A layer's ``get_config()`` without names, its wrapped layers' (Bidirectional's halves) included:
+    automatic names depend on what else a process built."""
+    config = {k: v for k, v in config.items() if k != "name"}
+    for key in ("layer", "backward_layer"):
+        if isinstance(config.get(key), dict):
+            inner = dict(config[key])
+            inner["config"] = unnamed(inner["config"])
+            config[key] = inner
+    return config
 
 
 def data(input_shape, n=48, seed=0, ids=False):

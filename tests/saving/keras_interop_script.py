@@ -56,8 +56,7 @@ def save_optimizer(model, path):
 
 def save_layer_configs(model, path):
     """``[class name, get_config() without the name]`` of each layer, as JSON."""
-    configs = [[type(layer).__name__, {k: v for k, v in layer.get_config().items() if k != "name"}]
-               for layer in model.layers]
+    configs = [[type(layer).__name__, every_layer.unnamed(layer.get_config())] for layer in model.layers]
     with open(path, "w") as f:
         json.dump(configs, f, default=str)
 
@@ -109,6 +108,14 @@ def main(folder):
                 model.set_weights(random_weights(model, rng))
             np.savez(path(f"{arch}.{kind}.weights.npz"), *model.get_weights())
             np.save(path(f"{arch}.{kind}.pred.npy"), model.predict(data[arch][0], verbose=0))
+    # (4) the same starting weights and batches: the weights after 5 steps of Adam
+    x, y = np.load(path("steps.x.npy")), np.load(path("steps.y.npy"))
+    model = every_layer.build_recurrent_steps(keras)
+    start = np.load(path("steps.start.npz"))
+    model.set_weights([start[f"arr_{i}"] for i in range(len(start.files))])
+    model.compile(optimizer=keras.optimizers.Adam(0.01), loss="sparse_categorical_crossentropy")
+    model.fit(x, y, epochs=1, batch_size=16, shuffle=False, verbose=0)
+    np.savez(path("steps.keras_after.npz"), *model.get_weights())
     with open(path("report.json"), "w") as f:
         json.dump(report, f)
 

@@ -38,6 +38,7 @@ ARCHITECTURES = sorted(every_layer.ARCHITECTURES)
 # float32 predictions of both libraries agree to this (the dense model's to 1e-6)
 ATOL = {**dict.fromkeys(ARCHITECTURES, 1e-5), "dense": 1e-6}
 ITERATIONS = 6  # 2 epochs of 48 samples in batches of 16
+STEPS = 5  # Adam steps of the recurrent layers in both libraries
 
 JITNET_OPTIMIZERS = {
     "jitnet_adam": lambda: keras.optimizers.Adam(0.01),
@@ -87,7 +88,7 @@ def layer_configs(model) -> list:
     where jitnet keeps the ``-1`` it was given, and jitnet's ``Flatten()`` keeps ``data_format=None`` where
     Keras writes its meaning, ``'channels_last'`` (test_configs.py::test_flatten_data_format_as_keras).
     """
-    configs = json.loads(json.dumps([[type(layer).__name__, {k: v for k, v in layer.get_config().items() if k != "name"}]
+    configs = json.loads(json.dumps([[type(layer).__name__, every_layer.unnamed(layer.get_config())]
                                      for layer in model.layers]))
     for class_name, config in configs:
         if class_name == "LayerNormalization" and isinstance(config["axis"], int):
@@ -121,6 +122,10 @@ def exchange(tmp_path_factory):
             model.fit(x, y, epochs=2, batch_size=16, verbose=0)
         model.save(folder / f"{name}.keras")
         np.save(folder / f"{name}.pred.npy", model.predict(x, verbose=0))
+    x, y = every_layer.data((8,), n=STEPS * 16, seed=3, ids=True)
+    np.save(folder / "steps.x.npy", x)
+    np.save(folder / "steps.y.npy", y)
+    np.savez(folder / "steps.start.npz", *every_layer.build_recurrent_steps(keras).get_weights())
     keras_files = {name: [arch, opt.removeprefix("keras_")] for name, (arch, opt) in KERAS_FILES.items()}
     plan = {"architectures": ARCHITECTURES, "jitnet_files": {name: arch for name, (arch, _) in JITNET_FILES.items()},
             "keras_files": {**keras_files, KERAS_UNTRAINED: ["dense", "untrained_adagrad"]}}
@@ -219,3 +224,18 @@ def test_jitnet_loads_a_compiled_but_untrained_keras_file(exchange):
     assert model.optimizer.iterations == 0 and model.optimizer.learning_rate == np.float32(0.02)
     model.predict(data(folder, "dense")[0], verbose=0)
     np.testing.assert_array_equal(model.optimizer.slots, np.float32(0.1))  # Adagrad's initial accumulator
+
+
+def test_recurrent_layers_train_to_the_same_weights_as_keras(exchange):
+    """Embedding (masking), LSTM, GRU, Bidirectional SimpleRNN: 5 Adam steps from the same weights on the same batches."""
+    folder, _ = exchange
+    start, after = np.load(folder / "steps.start.npz"), np.load(folder / "steps.keras_after.npz")
+    model = every_layer.build_recurrent_steps(keras)
+    model.set_weights([start[f"arr_{i}"] for i in range(len(start.files))])
+    model.compile(optimizer=keras.optimizers.Adam(0.01), loss="sparse_categorical_crossentropy")
+    model.fit(np.load(folder / "steps.x.npy"), np.load(folder / "steps.y.npy"), epochs=1, batch_size=16,
+              shuffle=False, verbose=0)
+    assert model.optimizer.iterations == STEPS
+    for i, (got, w) in enumerate(zip(model.get_weights(), (after[f"arr_{i}"] for i in range(len(after.files))),
+                                     strict=True)):
+        assert_close(got, w, 1e-5, f"weight {i} after {STEPS} Adam steps")
