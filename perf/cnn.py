@@ -11,20 +11,21 @@ threads: jitnet; PyTorch eager (``torch.nn``: ``Conv2d(padding='same')``,
 training step (forward, weight gradients, input gradients) timed alone
 with NumPy's BLAS, times the number of steps. Figures are seconds per
 epoch (median of the epochs after the first) and ``predict`` seconds on
-10,000 samples, plus jitnet's cold compile in an empty program cache.
+10,000 samples, plus jitnet's cold compile: its warm-up ``fit``, run in an
+empty program cache. ``harness.py`` holds the loops and process plumbing ``rnn.py`` shares.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+import harness
 
 BATCH = 32
 HERE = Path(__file__).resolve()
@@ -66,25 +67,15 @@ def jitnet_worker(folder, epochs):
         L.Flatten(), L.Dense(100, activation="relu"), L.Dropout(0.4), L.Dense(10, activation="softmax"),
     ])
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    start = time.perf_counter()
-    model.fit(x[:BATCH * 4], y[:BATCH * 4], batch_size=BATCH, verbose=0)
-    first = time.perf_counter() - start
-    times = []
-    for _ in range(epochs):
-        start = time.perf_counter()
-        model.fit(x, y, batch_size=BATCH, epochs=1, verbose=0)
-        times.append(time.perf_counter() - start)
+    result = harness.jitnet_epochs(model, x, y, BATCH, epochs)
+    model.predict(xt[:BATCH], batch_size=BATCH, verbose=0)  # compiles
     start = time.perf_counter()
     model.predict(xt, batch_size=BATCH, verbose=0)
-    return {"epochs": times, "predict": time.perf_counter() - start, "first_fit": first}
+    return {**result, "predict": time.perf_counter() - start}
 
 
 def torch_worker(folder, epochs):
-    import torch
-
-    torch.set_num_threads(2)
-    torch.set_flush_denormal(True)
-    torch.manual_seed(0)
+    torch = harness.torch_setup()
     x, y, xt = data(folder)
     x, y = torch.from_numpy(x).permute(0, 3, 1, 2).contiguous(), torch.from_numpy(y)
     xt = torch.from_numpy(xt).permute(0, 3, 1, 2).contiguous()
@@ -95,18 +86,7 @@ def torch_worker(folder, epochs):
         nn.Flatten(), nn.Linear(3136, 100), nn.ReLU(), nn.Dropout(0.4), nn.Linear(100, 10),
     )
     opt = torch.optim.Adam(model.parameters(), lr=1e-3, eps=1e-7)
-    loss_fn = nn.CrossEntropyLoss()
-    times = []
-    for _ in range(epochs):
-        start = time.perf_counter()
-        model.train()
-        order = torch.randperm(len(x))
-        for i in range(0, len(x), BATCH):
-            idx = order[i:i + BATCH]
-            opt.zero_grad()
-            loss_fn(model(x[idx]), y[idx]).backward()
-            opt.step()
-        times.append(time.perf_counter() - start)
+    times = harness.torch_epochs(model, opt, nn.CrossEntropyLoss(), x, y, BATCH, epochs)
     model.eval()
     start = time.perf_counter()
     with torch.no_grad():
@@ -123,7 +103,7 @@ def jax_worker(folder, epochs):
     import optax
 
     x, y, xt = data(folder)
-    keys = jax.random.split(jax.random.PRNGKey(0), 8)
+    keys = jax.random.split(jax.random.PRNGKey(0), 4)
 
     def glorot(key, shape, fan_in, fan_out):
         limit = np.sqrt(6 / (fan_in + fan_out))
@@ -150,16 +130,7 @@ def jax_worker(folder, epochs):
 
     epoch = jax_peer.scan_epoch(loss_fn, opt)
     predict = jax.jit(lambda p, xb: forward(p, xb, None, False))
-    m = len(x) // BATCH * BATCH
-    state = opt.init(params)
-    times = []
-    for e in range(epochs + 1):  # the first call compiles
-        start = time.perf_counter()
-        order = np.random.default_rng(e).permutation(len(x))[:m]
-        xs, ys = jnp.asarray(x[order].reshape(-1, BATCH, 28, 28, 1)), jnp.asarray(y[order].reshape(-1, BATCH))
-        params, state, loss = epoch(params, state, xs, ys, keys[4 + e % 4])
-        loss.block_until_ready()
-        times.append(time.perf_counter() - start)
+    params, times = jax_peer.time_epochs(epoch, params, opt.init(params), x, y, BATCH, epochs)
     predict(params, jnp.asarray(xt[:BATCH])).block_until_ready()
     start = time.perf_counter()
     for i in range(0, len(xt), BATCH):
@@ -197,29 +168,6 @@ def floor_worker(folder, epochs):
 WORKERS = {"jitnet": jitnet_worker, "torch": torch_worker, "jax": jax_worker, "floor": floor_worker}
 
 
-def run(python: str, worker: str, args, env: dict | None = None) -> dict:
-    cmd = [python, str(HERE), "--worker", worker, "--data", args.data, "--epochs", str(args.epochs)]
-    result = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, **(env or {})}, check=False)
-    if result.returncode != 0:
-        return {"error": (result.stderr.strip().splitlines() or ["failed"])[-1]}
-    return json.loads(result.stdout.strip().splitlines()[-1])
-
-
-def cold_compile(args) -> float:
-    """Seconds of jitnet's first fit of the CNN in a fresh process with an empty program cache."""
-    with tempfile.TemporaryDirectory() as cache:
-        code = ("import time, numpy as np, jitnet as keras; L = keras.layers; m = keras.Sequential([keras.Input((28, 28, 1)),"
-                "L.Conv2D(32, 3, activation='relu', padding='same'), L.MaxPooling2D(2),"
-                "L.Conv2D(64, 3, activation='relu', padding='same'), L.MaxPooling2D(2), L.Flatten(),"
-                "L.Dense(100, activation='relu'), L.Dropout(0.4), L.Dense(10, activation='softmax')]);"
-                "m.compile(optimizer='adam', loss='sparse_categorical_crossentropy', metrics=['accuracy']);"
-                "x = np.zeros((64, 28, 28, 1), 'float32'); y = np.zeros(64, 'int64');"
-                "t = time.perf_counter(); m.fit(x, y, batch_size=32, verbose=0); print(time.perf_counter() - t)")
-        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                             env={**os.environ, "JITNET_CACHE_DIR": cache})
-        return float(out.stdout.strip().splitlines()[-1])
-
-
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="4,800 samples, one epoch (CI)")
@@ -248,15 +196,18 @@ def main(argv=None) -> int:
 
 def compare(args) -> dict:
     """Every contender one after the other; prints the table and returns the figures."""
-    threads = {"OMP_NUM_THREADS": "2", "JITNET_NUM_THREADS": "2"}
-    results = {"samples": args.n, "batch": BATCH, "cold_compile_s": cold_compile(args)}
-    results["jitnet"] = run(sys.executable, "jitnet", args, threads)
-    results["floor"] = run(sys.executable, "floor", args, threads)
-    results["torch"] = run(args.torch_python, "torch", args, threads)
+    argv = lambda worker: ["--worker", worker, "--data", args.data, "--epochs", str(args.epochs)]
+    results = {"samples": args.n, "batch": BATCH}
+    results["jitnet"] = harness.run_cold(HERE, argv("jitnet"))  # its warm-up fit is the cold compile
+    results["cold_compile_s"] = results["jitnet"].get("first_fit")
+    results["floor"] = harness.run(HERE, sys.executable, argv("floor"))
+    results["torch"] = harness.run(HERE, args.torch_python, argv("torch"))
     if args.jax_python:
-        results["jax"] = run(args.jax_python, "jax", args, threads)  # XLA uses every core: 2 here
-    base = statistics.median(results["jitnet"]["epochs"])
-    print(f"CNN 8-2, {args.n} samples, batch {BATCH}, Adam; cold compile {results['cold_compile_s']:.1f} s")
+        results["jax"] = harness.run(HERE, args.jax_python, argv("jax"))
+    base = statistics.median(results["jitnet"]["epochs"]) if "epochs" in results["jitnet"] else float("nan")
+    cold = results["cold_compile_s"]
+    print(f"CNN 8-2, {args.n} samples, batch {BATCH}, Adam; cold compile "
+          + (f"{cold:.1f} s" if cold is not None else "failed"))
     print(f"{'':8} {'s/epoch':>9} {'jitnet / it':>12} {'predict s':>10}")
     for name in ("jitnet", "floor", "torch", "jax"):
         r = results.get(name)

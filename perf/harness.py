@@ -1,0 +1,87 @@
+"""What the peer benchmarks (``cnn.py``, ``rnn.py``) share: each contender in its own process, one timing loop each.
+
+A worker is the benchmark script run again with ``--worker NAME``; it prints
+one JSON line. The clocks leave the warm-up out: jitnet's first ``fit``
+(which compiles; its seconds are kept as ``first_fit``) and four PyTorch
+steps run before them; JAX's compiling first epoch is split off by
+``jax_peer.time_epochs``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+THREADS = {"OMP_NUM_THREADS": "2", "JITNET_NUM_THREADS": "2"}  # XLA uses every core: 2 here
+if str(ROOT) not in sys.path:
+    sys.path.insert(1, str(ROOT))  # the checkout's jitnet, whatever is installed
+
+
+def run(script: Path, python: str, argv: list[str], env: dict | None = None) -> dict:
+    """The last stdout line of ``python script *argv`` (2 threads) as JSON, or ``{"error": last stderr line}``."""
+    path = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+    env = {**os.environ, "PYTHONPATH": path, **THREADS, **(env or {})}
+    result = subprocess.run([python, str(script), *argv], capture_output=True, text=True, env=env, check=False)
+    if result.returncode != 0:
+        return {"error": (result.stderr.strip().splitlines() or ["failed"])[-1]}
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def run_cold(script: Path, argv: list[str]) -> dict:
+    """``run`` in this interpreter with an empty jitnet program cache: the worker's ``first_fit`` is a cold compile."""
+    with tempfile.TemporaryDirectory() as cache:
+        return run(script, sys.executable, argv, {"JITNET_CACHE_DIR": cache})
+
+
+def jitnet_epochs(model, x, y, batch: int, epochs: int) -> dict:
+    """Seconds of ``epochs`` one-epoch ``fit`` calls, after a warm-up ``fit`` (``first_fit``).
+
+    The warm-up has four full batches and one as short as the epoch's last, if it is short.
+    """
+    warm = batch * 4 + len(x) % batch
+    start = time.perf_counter()
+    model.fit(x[:warm], y[:warm], batch_size=batch, verbose=0)
+    first = time.perf_counter() - start
+    times = []
+    for _ in range(epochs):
+        start = time.perf_counter()
+        model.fit(x, y, batch_size=batch, epochs=1, verbose=0)
+        times.append(time.perf_counter() - start)
+    return {"epochs": times, "first_fit": first}
+
+
+def torch_setup():
+    """``torch`` with 2 threads, flush-denormal on and seed 0."""
+    import torch
+
+    torch.set_num_threads(2)
+    torch.set_flush_denormal(True)
+    torch.manual_seed(0)
+    return torch
+
+
+def torch_epochs(model, opt, loss_fn, x, y, batch: int, epochs: int) -> list[float]:
+    """Seconds of ``epochs`` shuffled eager epochs (the last batch partial), after four untimed steps."""
+    import torch
+
+    def steps(order):
+        for i in range(0, len(order), batch):
+            idx = order[i:i + batch]
+            opt.zero_grad()
+            loss_fn(model(x[idx]), y[idx]).backward()
+            opt.step()
+
+    model.train()
+    steps(torch.arange(batch * 4))
+    times = []
+    for _ in range(epochs):
+        start = time.perf_counter()
+        steps(torch.randperm(len(x)))
+        times.append(time.perf_counter() - start)
+    return times
