@@ -296,8 +296,9 @@ def pool(x, size, strides, padding, average):
 
 
 def rnn(kind, x, kernel, recurrent, bias, activation="tanh", recurrent_activation="sigmoid", go_backwards=False,
-        return_sequences=False, mask=None, zero_output_for_mask=False, input_mask=None, recurrent_mask=None):
-    """Keras's SimpleRNN, LSTM or GRU (reset_after), one step at a time.
+        return_sequences=False, mask=None, zero_output_for_mask=False, input_mask=None, recurrent_mask=None,
+        reset_after=True):
+    """Keras's SimpleRNN, LSTM or GRU, one step at a time.
 
     ``mask`` (N, T) bool hides steps; ``input_mask`` (N, D) and ``recurrent_mask``
     (N, U) are dropout masks (already scaled), fixed over the steps.
@@ -313,7 +314,7 @@ def rnn(kind, x, kernel, recurrent, bias, activation="tanh", recurrent_activatio
         mask = np.ones((n, steps), bool)
     order = range(steps - 1, -1, -1) if go_backwards else range(steps)
     h, c = np.zeros((n, units)), np.zeros((n, units))
-    b_in = bias[0] if kind == "gru" else bias
+    b_in = bias[0] if kind == "gru" and reset_after else bias
     outputs = []
     for t in order:
         hd = h * recurrent_mask if recurrent_mask is not None else h
@@ -326,11 +327,12 @@ def rnn(kind, x, kernel, recurrent, bias, activation="tanh", recurrent_activatio
             c_new = ract(fg) * c + ract(i) * act(g)
             h_new = ract(o) * act(c_new)
         else:
-            inner = hd @ recurrent + bias[1]
+            inner = hd @ recurrent + (bias[1] if reset_after else 0.0)
             xz, xr, xh = (xp[:, k * units:(k + 1) * units] for k in range(3))
             hz, hr, hh = (inner[:, k * units:(k + 1) * units] for k in range(3))
             zg, rg = ract(xz + hz), ract(xr + hr)
-            h_new, c_new = zg * h + (1 - zg) * act(xh + rg * hh), c
+            candidate = rg * hh if reset_after else (rg * hd) @ recurrent[:, 2 * units:]
+            h_new, c_new = zg * h + (1 - zg) * act(xh + candidate), c
         keep = mask[:, t:t + 1]
         h, c = np.where(keep, h_new, h), np.where(keep, c_new, c)
         outputs.append(np.where(keep, h, 0.0) if zero_output_for_mask else h)

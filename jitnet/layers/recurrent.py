@@ -200,22 +200,21 @@ class LSTM(_RNN):
 
 
 class GRU(_RNN):
-    """Gated recurrent unit with ``reset_after=True`` (Keras 3's default): gates ``z, r, h``.
+    """Gated recurrent unit: gates ``z, r, h``; ``reset_after=True`` (Keras 3's default) applies the reset
+    gate after the recurrent product.
 
-    The bias has shape ``(2, 3 * units)``: the input bias, then the recurrent
-    bias. ``reset_after=False`` (the older formulation) is refused.
+    With ``reset_after`` the bias has shape ``(2, 3 * units)``: the input bias,
+    then the recurrent bias; without it, ``(3 * units,)``.
     """
 
     kind, gates, aux, cell_name = "gru", 3, 3, "gru_cell"
 
     def __init__(self, units: int, reset_after: bool = True, **kwargs: Any) -> None:
         super().__init__(units, **kwargs)
-        if not reset_after:
-            raise ValueError("Only reset_after=True (Keras 3's default) is supported. Received: reset_after=False")
-        self.reset_after = True
+        self.reset_after = bool(reset_after)
 
     def bias_shape(self) -> tuple[int, ...]:
-        return (2, self.gates * self.units)
+        return (2, self.gates * self.units) if self.reset_after else (self.gates * self.units,)
 
 
 class Bidirectional(Layer):

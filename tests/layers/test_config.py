@@ -63,6 +63,7 @@ LAYERS = {
                            recurrent_constraint=C.MaxNorm(2.0), recurrent_dropout=0.2, seed=3),
     "LSTM-defaults": lambda: L.LSTM(2),
     "GRU": lambda: L.GRU(3, recurrent_activation="hard_sigmoid", return_sequences=True, use_bias=False, seed=4),
+    "GRU-no-reset-after": lambda: L.GRU(2, reset_after=False, go_backwards=True),
     "Bidirectional": lambda: L.Bidirectional(L.LSTM(2, return_sequences=True, dropout=0.2, seed=5)),
 }
 IMAGE_LAYERS = {"Conv2D", "MaxPooling2D", "AveragePooling2D", "GlobalMaxPooling2D", "GlobalAveragePooling2D",

@@ -77,6 +77,30 @@ def test_dropout_masks_are_per_sample_and_fixed_over_steps(float64, rng, kind):
                                                                           return_sequences=True), rtol=1e-10)
 
 
+@pytest.mark.parametrize("mode", [{}, {"return_sequences": True, "go_backwards": True}])
+def test_gru_without_reset_after_matches_reference(float64, rng, mode):
+    layer = L.GRU(UNITS, reset_after=False, **mode)
+    model = keras.Sequential([keras.Input((STEPS, FEATURES)), layer])
+    assert layer.bias.shape == (3 * UNITS,)
+    _randomize(model, rng)
+    x = rng.normal(size=(6, STEPS, FEATURES))
+    expected = reference.rnn("gru", x, *_weights(layer), reset_after=False, **mode)
+    np.testing.assert_allclose(model.predict(x, verbose=0), expected, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("mode", [{"return_sequences": True}, {"recurrent_dropout": 0.3, "dropout": 0.2, "seed": 2},
+                                  {"go_backwards": True, "use_bias": False}])
+def test_gru_without_reset_after_gradients(float64, mode):
+    check_layers([L.GRU(UNITS, reset_after=False, **mode)], (STEPS, FEATURES), batch=3, rtol=1e-5, atol=1e-7)
+
+
+def test_gru_without_reset_after_gradients_through_masks(float64, rng):
+    ids = _ids(rng, n=3, pad=1)
+    layers = [L.Embedding(7, FEATURES, mask_zero=True), L.GRU(UNITS, reset_after=False, return_sequences=True),
+              L.GRU(2, reset_after=False)]
+    check_layers(layers, (STEPS,), batch=3, x=ids.astype(float), check_x=False, rtol=1e-5, atol=1e-7)
+
+
 def test_bidirectional_concatenates_forward_and_reversed_backward(float64, rng):
     bi = L.Bidirectional(L.LSTM(UNITS, return_sequences=True))
     model = keras.Sequential([keras.Input((STEPS, FEATURES)), bi])
@@ -172,8 +196,6 @@ def test_bad_arguments_and_inputs(rng):
         keras.Sequential([keras.Input((5,)), L.LSTM(4)])
     with pytest.raises(ValueError, match="return_state"):
         keras.Sequential([keras.Input((5, 2)), L.LSTM(4, return_state=True)])
-    with pytest.raises(ValueError, match="reset_after"):
-        L.GRU(4, reset_after=False)
     model = keras.Sequential([keras.Input((5,)), L.Embedding(10, 4), L.SimpleRNN(3)])
     model.compile(loss="mse")
     with pytest.raises(TypeError, match="integer ids"):

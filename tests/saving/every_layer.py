@@ -109,6 +109,7 @@ def build_recurrent_steps(keras):
         L.Embedding(VOCAB, 6, mask_zero=True),
         L.LSTM(5, return_sequences=True),
         L.GRU(4, return_sequences=True, go_backwards=True),
+        L.GRU(4, return_sequences=True, reset_after=False),
         L.Bidirectional(L.SimpleRNN(3)),
         L.Dense(3, activation="softmax"),
     ])

@@ -56,8 +56,8 @@ BUFFERS = ("xt", "gates", "states", "aux", "work", "mask")
 GATE_CODES = (LINEAR, RELU, SIGMOID, HARD_SIGMOID, TANH)
 # Constants of the loops: float32, so that float32 arithmetic is not widened (float64 data stays float64).
 ZERO, HALF, ONE, SIX = np.float32(0.0), np.float32(0.5), np.float32(1.0), np.float32(6.0)
-WORK_UNITS = 4  # blocks of `units` in `work`: dh, dc, the dropped h, the recurrent-dropout mask
-DH, DC, HDROP, RMASK = range(WORK_UNITS)
+WORK_UNITS = 5  # blocks of `units` in `work`: dh, dc, the dropped h, the recurrent-dropout mask, spare
+DH, DC, HDROP, RMASK, SPARE = range(WORK_UNITS)
 
 
 def check_row(row: dict, slots, gates: int, aux: int) -> None:
