@@ -34,6 +34,12 @@ def _array(value: Any, name: str) -> np.ndarray:
     return arr
 
 
+def as_floats(arr: np.ndarray) -> np.ndarray:
+    """``arr`` as a C-contiguous array of the float type: itself when it already is one (a memmap stays
+    one), else a copy (``astype``: several times faster than ``ascontiguousarray`` from integers)."""
+    return arr.astype(config.dtype(), order="C", copy=False)
+
+
 def inputs(x: Any, shape: tuple[int, ...] | None, name: str = "x",
            check: Callable[[np.ndarray, str], None] | None = None) -> np.ndarray:
     """``x`` as a C-contiguous (n, prod(shape)) array of the float type.
@@ -52,7 +58,7 @@ def inputs(x: Any, shape: tuple[int, ...] | None, name: str = "x",
             f"shape {(None, *shape)}. Received: shape={arr.shape}"
         )
     arr = arr.reshape(arr.shape[0], -1)
-    return np.ascontiguousarray(arr, dtype=config.dtype())
+    return as_floats(arr)
 
 
 def targets(y: Any, n: int, out_shape: tuple[int, ...], sparse: bool, name: str = "y") -> np.ndarray:
@@ -78,7 +84,7 @@ def targets(y: Any, n: int, out_shape: tuple[int, ...], sparse: bool, name: str 
                 f"Argument `{name}` holds class ids in [{low}, {high}], but the model's output has {units} "
                 f"classes: expected ids in [0, {units})."
             )
-        return np.ascontiguousarray(arr.reshape(n, -1), dtype=config.dtype())
+        return as_floats(arr.reshape(n, -1))
     expected = (n, *out_shape)
     if arr.shape != expected and not (arr.ndim == 1 and out_shape == (1,)):
         hint = ""
@@ -89,7 +95,7 @@ def targets(y: Any, n: int, out_shape: tuple[int, ...], sparse: bool, name: str 
             f"Argument `{name}` must have shape {(None, *out_shape)} to match the model's output. "
             f"Received: shape={arr.shape}.{hint}"
         )
-    return np.ascontiguousarray(arr.reshape(n, -1), dtype=config.dtype())
+    return as_floats(arr.reshape(n, -1))
 
 
 def weights(sample_weight: Any, class_weight: dict | None, y: np.ndarray, sparse: bool,

@@ -11,7 +11,7 @@ and only the rows of the batch's ids are added to.
 from __future__ import annotations
 
 from .._jit import kernel
-from ..buffers import grad, sample_value, value
+from ..buffers import grad, matrix, sample_value, value
 
 INTS = ("src", "dsrc", "dst", "table", "input_dim")
 FLOATS = ()
@@ -34,13 +34,14 @@ def arena_fields(row: dict, slots) -> list[tuple[str, int]]:
 def forward(iv, fv, bufs, arena, nb, training, step):
     """One table row per id."""
     ids, y = sample_value(bufs, iv[SRC], nb), value(bufs, iv[DST], nb)
-    table, dim, per = arena[0], y.shape[1], ids.shape[1]
+    rows, dim, per = iv[INPUT_DIM], y.shape[1], ids.shape[1]
+    table = matrix(arena[0], iv[TABLE], rows, dim)
     for n in range(nb):
         for i in range(per):
             k, r = int(ids[n, i]), n * per + i
-            if 0 <= k < iv[INPUT_DIM]:
+            if 0 <= k < rows:
                 for j in range(dim):
-                    y[r, j] = table[iv[TABLE] + k * dim + j]
+                    y[r, j] = table[k, j]
             else:
                 for j in range(dim):
                     y[r, j] = 0.0
@@ -50,11 +51,12 @@ def forward(iv, fv, bufs, arena, nb, training, step):
 def backward(iv, fv, bufs, arena, nb, step):
     """``dtable = 0``, then each output row's gradient added to its id's row."""
     ids, dy = sample_value(bufs, iv[SRC], nb), grad(bufs, iv[DST], nb)
-    grads, dim, per = arena[1], dy.shape[1], ids.shape[1]
-    grads[iv[TABLE]:iv[TABLE] + iv[INPUT_DIM] * dim] = 0.0
+    rows, dim, per = iv[INPUT_DIM], dy.shape[1], ids.shape[1]
+    dtable = matrix(arena[1], iv[TABLE], rows, dim)
+    dtable[:] = 0.0
     for n in range(nb):
         for i in range(per):
             k, r = int(ids[n, i]), n * per + i
-            if 0 <= k < iv[INPUT_DIM]:
+            if 0 <= k < rows:
                 for j in range(dim):
-                    grads[iv[TABLE] + k * dim + j] += dy[r, j]
+                    dtable[k, j] += dy[r, j]

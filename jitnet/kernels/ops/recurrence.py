@@ -123,10 +123,23 @@ def activate(iv, z, lo, hi, c0, c1):
     """Columns ``lo .. hi`` of ``z`` through their activations in place: ``activation`` on ``c0 .. c1``,
     ``recurrent_activation`` on the others.
 
-    With tanh and sigmoid (the defaults) one loop serves both, as ``b + a *
-    tanh(a * z)`` (``a = 1, b = 0``: tanh; ``a = b = 1/2``: sigmoid), and vectorizes.
+    With tanh and sigmoid (the defaults) both are ``b + a * tanh(a * z)`` (``a = 1,
+    b = 0``: tanh; ``a = b = 1/2``: sigmoid). On whole rows that is three passes,
+    the middle one a flat tanh over the block (the one that vectorizes well);
+    on some columns, one loop.
     """
     fa, ra = iv[ACTIVATION], iv[RECURRENT_ACTIVATION]
+    if fa == TANH and ra == SIGMOID and lo == 0 and hi == z.shape[1]:
+        for i in range(z.shape[0]):
+            for j in range(hi):
+                z[i, j] *= ONE if c0 <= j < c1 else HALF
+        flat = z.reshape(z.size)  # one array, in place: no overlap check to fail
+        for e in range(flat.shape[0]):
+            flat[e] = gates.tanh(flat[e])
+        for i in range(z.shape[0]):
+            for j in range(hi):
+                z[i, j] = z[i, j] if c0 <= j < c1 else HALF + HALF * z[i, j]
+        return
     if fa == TANH and ra == SIGMOID:
         for i in range(z.shape[0]):
             for j in range(lo, hi):
