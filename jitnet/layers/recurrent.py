@@ -117,16 +117,20 @@ class _RNN(Layer):
     # -- the program ---------------------------------------------------------------
     def emit(self, program: ProgramBuilder, slot: int) -> int:
         out = program.new_slot(self.output_shape)
-        self.emit_into(program, slot, out, 0, False)
+        self.emit_into(program, slot, out, 0, False, fuse=True)
         if self.return_sequences:
             program.pass_mask(slot, out)
         program.activity_penalty(out, *regularizer_factors(self.activity_regularizer))
         return out
 
-    def emit_into(self, program: ProgramBuilder, slot: int, out: int, col: int, flip: bool) -> None:
-        """The layer's ops, writing columns ``col ..`` of ``out``; ``flip`` writes the steps in time order."""
+    def emit_into(self, program: ProgramBuilder, slot: int, out: int, col: int, flip: bool, fuse: bool = False) -> None:
+        """The layer's ops, writing columns ``col ..`` of ``out``; ``flip`` writes the steps in time order.
+
+        With ``fuse``, an embedding writing ``slot`` hands its table gradient to this op (``take_embedding``).
+        """
         steps, features = self.input_shape
         units, src = self.units, slot
+        embedded = program.take_embedding(slot, self.gates * units) if fuse and self.dropout == 0.0 else None
         if self.dropout > 0.0:
             src = program.new_slot((steps, features))
             program.op("noise", slot, src, mode=kd.DROPOUT, seed=self._seed, rate=self.dropout, share=steps)
@@ -144,7 +148,7 @@ class _RNN(Layer):
             masked=mask is not None, mask=mask or 0,
             zero_masked=self.zero_output_for_mask,
             reset_after=getattr(self, "reset_after", False), seed=(self._seed + 1) % 2 ** 63,
-            recurrent_dropout=self.recurrent_dropout)
+            recurrent_dropout=self.recurrent_dropout, **(embedded or {}))
 
     # -- serialization ---------------------------------------------------------------
     def get_config(self) -> dict:

@@ -51,7 +51,7 @@ class ProgramBuilder:
         self.slots: list[tuple[int, int, int]] = []
         self.calls: list[OpCall] = []
         self.activity: list[tuple[int, float, float]] = []
-        self.moved_relu: list[int] = []
+        self.taken: list[int] = []  # buffers whose producer handed work to their only reader
         self.masks: dict[int, int] = {}  # buffer -> the id buffer whose zeros mask its steps
         self.size = 0
         self.input_slot = self.new_slot(input_shape)
@@ -104,14 +104,38 @@ class ProgramBuilder:
         when an activity penalty reads ``slot``. True when moved: the caller
         applies it (``finish`` checks that nothing else reads ``slot``).
         """
+        o = self._takeable(slot)
+        if o < 0 or not self.calls[o].ints.get("relu"):
+            return False
+        self.calls[o].ints["relu"] = 0
+        self.taken.append(slot)
+        return True
+
+    def take_embedding(self, slot: int, width: int) -> dict | None:
+        """Hand the table gradient of the embedding writing ``slot`` to the caller, its only reader.
+
+        A recurrent op with ``width`` gates projects its inputs with its kernel:
+        it can project the table (``input_dim`` rows, not one per step) and
+        add each step's gradient to its id's row (``ids``, ``table``,
+        ``input_dim``: the fields returned); the embedding then does nothing
+        (see ``kernels.ops.embedding``). None when ``slot`` is not an
+        unpenalised embedding's output.
+        """
+        o = self._takeable(slot, "embedding")
+        if o < 0:
+            return None
+        call = self.calls[o]
+        call.ints.update(fused=1, width=int(width))
+        self.taken.append(slot)
+        return {"ids": call.inputs[0], "table": call.ints["table"], "input_dim": call.ints["input_dim"]}
+
+    def _takeable(self, slot: int, kind: str | None = None) -> int:
+        """The op (of ``kind``, if given) writing ``slot`` when nothing reads or penalises ``slot`` yet, else -1."""
         o, start = self.producer(slot), self.slots[slot][0]
         read = any(self.slots[s][0] == start for call in self.calls for s in call.inputs)
         penalised = any(self.slots[s][0] == start for s, _, _ in self.activity)
-        if o < 0 or not self.calls[o].ints.get("relu") or read or penalised:
-            return False
-        self.calls[o].ints["relu"] = 0
-        self.moved_relu.append(slot)
-        return True
+        ok = o >= 0 and kind in (None, self.calls[o].kind) and not read and not penalised
+        return o if ok else -1
 
     def pass_mask(self, slot: int, out: int) -> None:
         """Buffer ``out`` carries the step mask of ``slot``, if any (layers that keep the steps)."""
@@ -137,10 +161,10 @@ class ProgramBuilder:
         for o, call in enumerate(self.calls[:last + 1]):
             for i, s in enumerate(call.inputs):
                 readers.setdefault(self.slots[s][0], []).append((o, i))
-        for slot in self.moved_relu:
+        for slot in self.taken:
             start = self.slots[slot][0]
             if len(readers.get(start, [])) != 1 or any(self.slots[s][0] == start for s, _, _ in self.activity):
-                raise ValueError(f"Buffer {slot} lost its ReLU to a reader but has other readers.")
+                raise ValueError(f"Buffer {slot} handed work to a reader but has other readers.")
         dsrc = [[-1] * len(call.inputs) for call in self.calls]
         accumulate = []
         for start, reads in readers.items():

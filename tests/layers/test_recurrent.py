@@ -157,6 +157,17 @@ def test_gradients_through_masks_and_embedding(float64, rng, kind, zero_output):
     check_layers(layers, (STEPS,), batch=3, x=ids.astype(float), check_x=False, rtol=1e-5, atol=1e-7)
 
 
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("vocab", [4, 40])  # the per-id sums fit in the input's gradient space, or do not
+def test_an_embedding_hands_its_table_gradient_to_the_recurrent_layer(float64, rng, kind, vocab):
+    ids = rng.integers(0, vocab, size=(3, STEPS))
+    _, trainer = check_layers([L.Embedding(vocab, FEATURES), KINDS[kind](2, go_backwards=True)], (STEPS,),
+                                  batch=3, x=ids.astype(float), check_x=False, rtol=1e-5, atol=1e-7)
+    assert trainer.builder.calls[0].ints["fused"] == 1 and trainer.builder.calls[1].ints["input_dim"] == vocab
+    fits = vocab * KINDS[kind](2).gates * 2 <= 3 * STEPS * FEATURES
+    assert fits == (vocab == 4)
+
+
 def test_gradients_of_bidirectional_and_stacked_layers(float64):
     check_layers([L.Bidirectional(L.GRU(3, return_sequences=True)), L.Dropout(0.2, seed=1),
                   L.Bidirectional(L.SimpleRNN(2))], (STEPS, FEATURES), batch=3, rtol=1e-5, atol=1e-7)

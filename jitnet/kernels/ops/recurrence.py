@@ -25,7 +25,10 @@ Fields (ints), the same for the three kinds:
 - ``masked``, ``mask``: the (steps,) id buffer whose zeros mask steps: a
   masked step keeps the previous states and outputs them (zeros with
   ``zero_masked``);
-- ``reset_after`` (GRU), ``seed`` (recurrent dropout).
+- ``reset_after`` (GRU), ``seed`` (recurrent dropout);
+- ``ids``, ``table``, ``input_dim`` (> 0 when the input is an embedding's
+  output whose table gradient this op writes: the (steps,) ids buffer and
+  the table; see ``finish_grads``).
 
 Floats: ``recurrent_dropout``, the rate of a per-sample mask on ``h``
 before the recurrent product, fixed over the steps of a batch and drawn
@@ -47,12 +50,12 @@ from .dense import add_bias
 
 INTS = ("src", "dsrc", "dst", "xt", "gates", "states", "aux", "work", "kernel", "recurrent", "bias", "use_bias",
         "units", "steps", "activation", "recurrent_activation", "go_backwards", "sequences", "flip", "col",
-        "masked", "mask", "zero_masked", "reset_after", "seed")
+        "masked", "mask", "zero_masked", "reset_after", "seed", "ids", "table", "input_dim")
 FLOATS = ("recurrent_dropout",)
-BUFFERS = ("xt", "gates", "states", "aux", "work", "mask")
+BUFFERS = ("xt", "gates", "states", "aux", "work", "mask", "ids")
 (SRC, DSRC, DST, XT, GATES, STATES, AUX, WORK, KERNEL, RECURRENT, BIAS, USE_BIAS, UNITS, STEPS, ACTIVATION,
  RECURRENT_ACTIVATION, GO_BACKWARDS, SEQUENCES, FLIP, COL, MASKED, MASK, ZERO_MASKED, RESET_AFTER,
- SEED) = range(len(INTS))
+ SEED, IDS, TABLE, INPUT_DIM) = range(len(INTS))
 GATE_CODES = (LINEAR, RELU, SIGMOID, HARD_SIGMOID, TANH)
 # Constants of the loops: float32, so that float32 arithmetic is not widened (float64 data stays float64).
 ZERO, HALF, ONE, SIX = np.float32(0.0), np.float32(0.5), np.float32(1.0), np.float32(6.0)
@@ -75,19 +78,21 @@ def check_row(row: dict, slots, gates: int, aux: int) -> None:
     rows = steps if row["sequences"] else 1
     if int(slots[row["dst"], 1]) != rows or not 0 <= row["col"] <= int(slots[row["dst"], 2]) - units:
         raise ValueError("The output buffer of a recurrent op does not match its sizes.")
-    if row["masked"] and int(slots[row["mask"], 1]) * int(slots[row["mask"], 2]) != steps:
-        raise ValueError("The mask buffer of a recurrent op does not match its steps.")
+    for flag, name in (("masked", "mask"), ("input_dim", "ids")):
+        if row[flag] and int(slots[row[name], 1]) * int(slots[row[name], 2]) != steps:
+            raise ValueError(f"The {name} buffer of a recurrent op does not match its steps.")
     for name in ("activation", "recurrent_activation"):
         if row[name] not in GATE_CODES:
             raise ValueError(f"A recurrent op cannot apply activation code {row[name]}.")
 
 
 def arena_fields(row: dict, slots, gates: int) -> list[tuple[str, int]]:
-    """The arena ranges of the kernel, recurrent kernel and bias."""
+    """The arena ranges of the kernel, recurrent kernel, bias and (fused) embedding table."""
     units, features = int(row["units"]), int(slots[row["src"], 2])
     n = gates * units
     bias = [("bias", n * (2 if row["reset_after"] else 1))] if row["use_bias"] else []
-    return [("kernel", features * n), ("recurrent", units * n), *bias]
+    table = [("table", int(row["input_dim"]) * features)] if row["input_dim"] > 0 else []
+    return [("kernel", features * n), ("recurrent", units * n), *bias, *table]
 
 
 @inline_kernel
@@ -331,13 +336,35 @@ def output_grad(iv, bufs, nb, ids, k, dh):
                 dh[n, u] += dy[r, col + u]
 
 
+@inline_kernel
+def table_fits(iv, bufs, n):
+    """True when a fused embedding's ``input_dim`` rows of ``n`` values fit in the input buffer."""
+    slots = bufs[2]
+    return iv[INPUT_DIM] > 0 and iv[INPUT_DIM] * n <= bufs[3] * slots[iv[SRC], 1] * slots[iv[SRC], 2]
+
+
 @kernel
 def project(iv, bufs, arena, nb, n):
-    """``xt`` from the input, then ``gates = xt @ kernel + bias`` (the first ``n`` bias values): one GEMM."""
-    x, xt, g = value(bufs, iv[SRC], nb), value(bufs, iv[XT], nb), value(bufs, iv[GATES], nb)
-    to_time_major(iv, x, xt, nb)
-    params = arena[0]
-    matmul(xt, matrix(params, iv[KERNEL], xt.shape[1], n), g)
+    """``gates = x @ kernel + bias`` (the first ``n`` bias values) in time-major order: one GEMM over ``xt``,
+    or, for a fused embedding's ids, over the table (in the input buffer, which the embedding left unwritten)
+    and then one row per step."""
+    params, g = arena[0], value(bufs, iv[GATES], nb)
+    if table_fits(iv, bufs, n):
+        slots, mb, steps = bufs[2], bufs[3], iv[STEPS]
+        rows, d = iv[INPUT_DIM], slots[iv[SRC], 2]
+        projected = view2d(bufs[0], mb * slots[iv[SRC], 0], rows, n)
+        matmul(matrix(params, iv[TABLE], rows, d), matrix(params, iv[KERNEL], d, n), projected)
+        ids = view2d(bufs[0], mb * slots[iv[IDS], 0], nb, steps)
+        for k in range(steps):
+            t = time_of(iv, k)
+            for i in range(nb):
+                v = min(max(int(ids[i, t]), 0), rows - 1)
+                for j in range(n):
+                    g[k * nb + i, j] = projected[v, j]
+    else:
+        x, xt = value(bufs, iv[SRC], nb), value(bufs, iv[XT], nb)
+        to_time_major(iv, x, xt, nb)
+        matmul(xt, matrix(params, iv[KERNEL], xt.shape[1], n), g)
     if iv[USE_BIAS]:
         add_bias(g, params[iv[BIAS]:iv[BIAS] + n])
 
@@ -361,7 +388,7 @@ def carry_back(iv, bufs, arena, nb, dz, n, training, fv, dh):
 
 @kernel
 def finish_grads(iv, fv, bufs, arena, nb, n, dinner, bias_offset, step):
-    """After the steps: the kernel, bias and recurrent gradients and ``dx``, one GEMM each.
+    """After the steps: the bias, recurrent and kernel gradients and ``dx``, one GEMM each.
 
     ``grad(gates)`` holds the gradients of the input projections, ``dinner``
     (time-major, ``n`` wide) those of the recurrent products (the bias
@@ -374,7 +401,6 @@ def finish_grads(iv, fv, bufs, arena, nb, n, dinner, bias_offset, step):
     steps, units = iv[STEPS], iv[UNITS]
     grads, params = arena[1], arena[0]
     d = xt.shape[1]
-    matmul(xt.T, dg, matrix(grads, iv[KERNEL], d, n))
     if iv[USE_BIAS]:
         column_sums(dg, grads[iv[BIAS]:iv[BIAS] + n])
         if bias_offset > 0:
@@ -389,7 +415,54 @@ def finish_grads(iv, fv, bufs, arena, nb, n, dinner, bias_offset, step):
                 for u in range(units):
                     h[r, u] *= mask[r % nb, u]
         matmul(h[:(steps - 1) * nb].T, dinner[nb:], dr)
+    if iv[INPUT_DIM] > 0:
+        embedding_grads(iv, bufs, arena, nb, n, dg)
+        return
+    matmul(xt.T, dg, matrix(grads, iv[KERNEL], d, n))
     if iv[DSRC] >= 0:
         dxt = grad(bufs, iv[XT], nb)
         matmul(dg, matrix(params, iv[KERNEL], d, n).T, dxt)
         from_time_major(iv, dxt, grad(bufs, iv[DSRC], nb), nb)
+
+
+@kernel
+def embedding_grads(iv, bufs, arena, nb, n, dg):
+    """The kernel's and the embedding table's gradients when the input is ``table[ids]``.
+
+    ``x @ kernel = table[ids] @ kernel``: with ``S[v]``, the sum of the gates'
+    gradients of the steps whose id is ``v``, ``dkernel = table.T @ S`` and
+    ``dtable = S @ kernel.T``, two products of ``input_dim`` rows instead of
+    two of every step's. ``S`` lies in the gradient space of the input, unused
+    here; when it does not fit, ``dx = dgates @ kernel.T`` is added to the
+    table's rows instead.
+    """
+    slots, mb, steps = bufs[2], bufs[3], iv[STEPS]
+    rows, d = iv[INPUT_DIM], slots[iv[SRC], 2]
+    params, grads = arena[0], arena[1]
+    ids = view2d(bufs[0], mb * slots[iv[IDS], 0], nb, steps)
+    dtable = matrix(grads, iv[TABLE], rows, d)
+    if table_fits(iv, bufs, n):
+        s = view2d(bufs[1], mb * slots[iv[SRC], 0], rows, n)
+        scatter_steps(iv, ids, dg, s, nb)
+        matmul(matrix(params, iv[TABLE], rows, d).T, s, matrix(grads, iv[KERNEL], d, n))
+        matmul(s, matrix(params, iv[KERNEL], d, n).T, dtable)
+        return
+    xt = value(bufs, iv[XT], nb)
+    matmul(xt.T, dg, matrix(grads, iv[KERNEL], d, n))
+    dxt = grad(bufs, iv[XT], nb)
+    matmul(dg, matrix(params, iv[KERNEL], d, n).T, dxt)
+    scatter_steps(iv, ids, dxt, dtable, nb)
+
+
+@kernel
+def scatter_steps(iv, ids, a, out, nb):
+    """``out = 0``, then each time-major row of ``a`` added to the row of ``out`` its id names."""
+    out[:] = 0.0
+    steps, rows = iv[STEPS], out.shape[0]
+    for k in range(steps):
+        t = time_of(iv, k)
+        for i in range(nb):
+            v = int(ids[i, t])
+            if 0 <= v < rows:
+                for j in range(a.shape[1]):
+                    out[v, j] += a[k * nb + i, j]
