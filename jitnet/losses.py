@@ -48,14 +48,7 @@ class Loss:
 
     def per_sample(self, y_true: Any, y_pred: Any) -> np.ndarray:
         """Per-sample loss values (float64), Keras's unreduced output."""
-        pred = np.asarray(y_pred, dtype=np.float64)
-        shape = pred.shape[:-1] if pred.ndim > 1 else pred.shape
-        pred2 = np.ascontiguousarray(pred.reshape(-1, pred.shape[-1] if pred.ndim > 1 else 1))
-        true = np.asarray(y_true, dtype=np.float64)
-        true2 = np.ascontiguousarray(true.reshape(pred2.shape[0], -1))
-        if self.sparse and (true2.min() < 0 or true2.max() >= pred2.shape[1]):
-            raise ValueError(f"Argument `y_true` must hold class ids in [0, {pred2.shape[1]}). "
-                             f"Received ids in [{true2.min():g}, {true2.max():g}]")
+        true2, pred2, shape = rows(y_true, y_pred, self.sparse)
         out = np.empty(pred2.shape[0])
         kl.loss_per_sample(self.kernel_code, pred2, true2, self.hyper(), out)
         return out.reshape(shape)
@@ -78,6 +71,36 @@ class Loss:
     def from_config(cls, config: dict) -> Loss:
         """Rebuild from ``get_config()``."""
         return cls(**config)
+
+
+def rows(y_true: Any, y_pred: Any, sparse: bool) -> tuple[np.ndarray, np.ndarray, tuple[int, ...]]:
+    """``y_true`` and ``y_pred`` as the (n, k) float64 rows the kernels take, and the per-sample shape.
+
+    Refused with a ``ValueError`` naming the argument: predictions that are
+    empty or not numbers, targets of another size (one class id per row for
+    ``sparse``, else one value per prediction), and class ids that are not
+    integers in ``[0, k)``: the kernels index with them.
+    """
+    try:
+        pred = np.asarray(y_pred, dtype=np.float64)
+        true = np.asarray(y_true, dtype=np.float64)
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"Arguments `y_true` and `y_pred` must be numeric arrays ({err}).") from None
+    if pred.size == 0:
+        raise ValueError(f"Argument `y_pred` is empty. Received: shape={pred.shape}")
+    shape = pred.shape[:-1] if pred.ndim > 1 else pred.shape
+    pred2 = np.ascontiguousarray(pred.reshape(-1, pred.shape[-1] if pred.ndim > 1 else 1))
+    n, k = pred2.shape
+    if true.size != (n if sparse else n * k):
+        expected = f"{n} class ids, one per row of `y_pred`" if sparse else f"{n * k} values, one per prediction"
+        raise ValueError(f"Argument `y_true` must hold {expected} for `y_pred` of shape {pred.shape}. "
+                         f"Received: shape={true.shape}")
+    true2 = np.ascontiguousarray(true.reshape(n, -1))
+    if sparse and not (np.all(np.isfinite(true2)) and np.all(true2 == np.floor(true2))
+                       and true2.min() >= 0 and true2.max() < k):
+        raise ValueError(f"Argument `y_true` must hold integer class ids in [0, {k}). "
+                         f"Received values in [{true2.min():g}, {true2.max():g}]")
+    return true2, pred2, shape
 
 
 def _loss_class(name: str, code: int, keywords: tuple[str, ...] = (), sparse: bool = False,

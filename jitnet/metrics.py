@@ -35,10 +35,8 @@ class Metric:
             loss.hyper() if loss else np.zeros(3))
 
     def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
-        """Add a batch of predictions to the running mean."""
-        pred = np.asarray(y_pred, dtype=np.float64)
-        pred = np.ascontiguousarray(pred.reshape(-1, pred.shape[-1] if pred.ndim > 1 else 1))
-        true = np.ascontiguousarray(np.asarray(y_true, dtype=np.float64).reshape(pred.shape[0], -1))
+        """Add a batch of predictions to the running mean; targets are checked as a loss checks them."""
+        true, pred, _ = losses.rows(y_true, y_pred, self.sparse)
         code, param, loss_code, hyper = self.kernel_args()
         km.metric_update(code, pred, true, param, loss_code, hyper, np.empty(pred.shape[0]), self._acc)
 

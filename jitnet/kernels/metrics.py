@@ -25,6 +25,8 @@ def _argmax(a, i):
 
 @kernel
 def _in_top_k(pred, i, target, k):
+    if not 0 <= target < pred.shape[1]:  # an id no output has: a miss, never a read outside ``pred``
+        return 0.0
     v = pred[i, target]
     above = 0
     for j in range(pred.shape[1]):

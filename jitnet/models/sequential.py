@@ -256,6 +256,12 @@ class Sequential:
                     metric = metrics_module.CategoricalAccuracy(name=m)
             else:
                 metric = metrics_module.get(m)
+            if metric.sparse != self.loss.sparse:  # its kernel would index the targets as the loss does not lay them
+                kinds = {True: "class ids (one per sample)", False: "one target per output"}
+                raise ValueError(
+                    f"Metric {metric.name!r} takes {kinds[metric.sparse]}, but the loss {self.loss.name!r} takes "
+                    f"{kinds[self.loss.sparse]}. Pick a metric of the loss's kind (e.g. "
+                    f"{'sparse_' if self.loss.sparse else ''}categorical_accuracy), or 'accuracy'.")
             out.append(metric)
         return out
 
