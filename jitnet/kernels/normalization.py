@@ -16,14 +16,22 @@ from ._jit import kernel
 
 
 @kernel
+def commit_moving(moving_mean, moving_var, stats, momentum):
+    """``moving = moving * momentum + batch * (1 - momentum)`` from the batch ``stats`` of ``batchnorm_forward``."""
+    for j in range(moving_mean.shape[0]):
+        moving_mean[j] = moving_mean[j] * momentum + stats[0, j] * (1.0 - momentum)
+        moving_var[j] = moving_var[j] * momentum + stats[2, j] * (1.0 - momentum)
+
+
+@kernel
 def batchnorm_forward(x, gamma, beta, moving_mean, moving_var, stats, xhat, y,
                       momentum, eps, training):
     """``y = gamma * (x - mean) / sqrt(var + eps) + beta``.
 
-    Training: batch mean and biased variance, then
-    ``moving = moving * momentum + batch * (1 - momentum)`` (updated in
-    place). Inference: the moving statistics. Writes ``stats``, ``xhat``
-    (rows, features) and ``y`` (rows, features).
+    Training: batch mean and biased variance (``stats[2]``; ``commit_moving``
+    folds them into the moving statistics once the batch's step is applied).
+    Inference: the moving statistics. Writes ``stats`` (mean, ``1 / std``,
+    variance), ``xhat`` (rows, features) and ``y`` (rows, features).
     """
     rows, cols = x.shape
     mean = stats[0]
@@ -43,8 +51,7 @@ def batchnorm_forward(x, gamma, beta, moving_mean, moving_var, stats, xhat, y,
                 inv[j] += d * d
         for j in range(cols):
             var = inv[j] / rows
-            moving_mean[j] = moving_mean[j] * momentum + mean[j] * (1.0 - momentum)
-            moving_var[j] = moving_var[j] * momentum + var * (1.0 - momentum)
+            stats[2, j] = var
             inv[j] = 1.0 / math.sqrt(var + eps)
     else:
         for j in range(cols):

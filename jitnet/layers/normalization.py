@@ -94,8 +94,8 @@ class BatchNormalization(_Normalization):
         return out
 
     def state_scratch(self) -> int:
-        """Scratch values kept after the moving statistics (batch mean, 1/std)."""
-        return 2 * self.input_shape[-1]
+        """Scratch values kept after the moving statistics (batch mean, 1/std, variance)."""
+        return 3 * self.input_shape[-1]
 
     def get_config(self):
         from .. import initializers

@@ -120,6 +120,15 @@ def _dispatch(s: Structure, call: str) -> list[str]:
     return lines
 
 
+def _commit(s: Structure) -> list[str]:
+    """``op.commit`` of the kinds that keep statistics, once a training step stands (BatchNorm's moving ones)."""
+    present = [i for i, (kind, _) in enumerate(s.kinds) if hasattr(KINDS[kind], "commit")]
+    lines = ["for o in range(ints.shape[0]):", "    k = kinds[o]"]
+    for n, i in enumerate(present):
+        lines += [f"    {'if' if n == 0 else 'elif'} k == {i}:", f"        op{i}.commit(ints[o], floats[o], bufs, arena, nb)"]
+    return lines if present else []
+
+
 def _forward(s: Structure, training: str, step: str) -> list[str]:
     return ["for o in range(ints.shape[0]):",
             *_indent(_dispatch(s, f"forward(ints[o], floats[o], bufs, arena, nb, {training}, {step})"), 1)]
@@ -180,12 +189,14 @@ def _run_steps(s: Structure) -> str:
     if s.loss is not None:
         step_body += ["if mode != 2:", "    gather_targets(data, order, lo, nb, head, meta[3])"]
     step_body += _forward(s, "mode == 0 or (mode == 2 and training != 0)", "step")
-    step_body += ["if mode == 2:", "    pred = sample_value(bufs, meta[0], nb)", "    for i in range(nb):",
+    commit = _commit(s)
+    step_body += ["if mode == 2:", *(["    if training != 0:", *_indent(commit, 2)] if commit else []),
+                  "    pred = sample_value(bufs, meta[0], nb)", "    for i in range(nb):",
                   "        for j in range(pred.shape[1]):", "            out[lo + i, j] = pred[i, j]", "    continue"]
     if s.loss is not None:
         step_body += _loss_and_metrics(s, "mode == 0")
     if train:
-        update = ["if not math.isfinite(loss):", "    done = s", "    break", *_backward(s),
+        update = ["if not math.isfinite(loss):", "    done = s", "    break", *commit, *_backward(s),
                   "optimizer_step(tparams, tgrads, ostate, lrs[s], step + 1)"]
         if s.constraints:
             update.append("kr.apply_constraints(cons_i, cons_f, arena[0])")

@@ -259,3 +259,19 @@ def test_the_last_axis_can_be_named_several_ways(axis):
 def test_a_non_last_axis_is_rejected_as_unsupported():
     with pytest.raises(ValueError, match="last axis"):
         keras.Sequential([keras.Input(shape=(2, 4)), L.BatchNormalization(axis=1)])
+
+
+def test_a_batch_skipped_for_its_loss_leaves_the_moving_statistics(rng):
+    bn = keras.layers.BatchNormalization(momentum=0.5)
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(4), bn, keras.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    x, y = rng.normal(size=(8, 3)), rng.normal(size=(8, 1))
+    model.fit(x, y, batch_size=8, verbose=0)
+    mean, var = (w.copy() for w in bn.get_weights()[2:])
+    assert not np.allclose(mean, 0.0) and not np.allclose(var, 1.0)  # an applied batch moved them
+    with pytest.warns(RuntimeWarning, match="Loss became"):
+        model.fit(np.full((8, 3), 3e38), y, batch_size=8, verbose=0)  # the forward pass overflows: skipped
+    np.testing.assert_array_equal(bn.get_weights()[2], mean)
+    np.testing.assert_array_equal(bn.get_weights()[3], var)
+    model(x, training=True)  # as Keras: a training-mode call updates them
+    assert not np.array_equal(bn.get_weights()[2], mean)
