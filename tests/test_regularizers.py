@@ -197,3 +197,17 @@ def test_bias_regularizer_and_constraint_without_a_bias_touch_nothing():
     assert model.evaluate(x, y, verbose=0) == pytest.approx(mse, rel=1e-5)
     model.train_on_batch(x, y)
     assert model.get_weights()[0][0, 0] < 0
+
+
+def test_bias_options_without_a_bias_touch_nothing():
+    """``Dense(use_bias=False)`` with a bias regularizer and constraint: no penalty, and the kernel is not projected."""
+
+    layer = keras.layers.Dense(2, use_bias=False, bias_regularizer=keras.regularizers.L2(10.0),
+                               bias_constraint=keras.constraints.NonNeg(),
+                               kernel_initializer=keras.initializers.Constant(-0.5))
+    model = keras.Sequential([keras.Input((3,)), layer])
+    model.compile(optimizer=keras.optimizers.SGD(0.01), loss="mse")
+    x, y = np.ones((4, 3)), np.zeros((4, 2))
+    assert model.evaluate(x, y, verbose=0) == pytest.approx(1.5 ** 2)  # (3 * -0.5)^2, no penalty added
+    model.fit(x, y, verbose=0)
+    assert np.all(layer.get_weights()[0] < 0)  # NonNeg would have clipped a kernel taken for a bias
