@@ -104,7 +104,6 @@ def backward(iv, fv, bufs, arena, nb, step):
     carry = rc.work_block(iv, bufs, nb, rc.HDROP)
     spare, mask = rc.work_block(iv, bufs, nb, rc.SPARE), rc.work_block(iv, bufs, nb, rc.RMASK)
     dh[:] = 0.0
-    spare[:] = 0.0
     fa, ra, after, dropout = iv[rc.ACTIVATION], iv[rc.RECURRENT_ACTIVATION], iv[rc.RESET_AFTER], fv[0] > 0.0
     for k in range(steps - 1, -1, -1):
         rc.output_grad(iv, bufs, nb, ids, k, dh)
@@ -132,14 +131,9 @@ def backward(iv, fv, bufs, arena, nb, step):
                         hd = h[r - nb, u] * mask[i, u] if dropout else h[r - nb, u]
                         dar = spare[i, u] * hd * rc.d_act(ra, g[r, units + u])
                         dg[r, units + u], di[r, units + u] = dar, dar
-                        spare[i, u] *= g[r, units + u] * mask[i, u] if dropout else g[r, units + u]
+                        direct[i, u] += spare[i, u] * (g[r, units + u] * mask[i, u] if dropout else g[r, units + u])
         if k > 0:
-            into = carry if iv[rc.MASKED] else dh
-            rc.carry_back(iv, bufs, arena, nb, rc.step_rows(di, k, nb), n, True, fv, into)
-            for i in range(nb):
-                for u in range(units):
-                    into[i, u] += direct[i, u] + spare[i, u]
-            rc.keep_carried(iv, ids, nb, k, carry, dh)
+            rc.carry_to_previous(iv, ids, bufs, arena, nb, k, rc.step_rows(di, k, nb), n, fv, carry, dh, direct, True)
     rc.finish_grads(iv, fv, bufs, arena, nb, n, di, n if after else 0, step)
     if not after:
         grads, base = arena[1], iv[rc.RECURRENT] + u2

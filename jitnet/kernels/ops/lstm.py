@@ -95,6 +95,5 @@ def backward(iv, fv, bufs, arena, nb, step):
                 dg[r, 3 * units + u] = dh[i, u] * t * rc.d_act(ra, og)
                 dc[i, u] = dcv * fg
         if k > 0:
-            rc.carry_back(iv, bufs, arena, nb, rc.step_rows(dg, k, nb), n, True, fv, carry if iv[rc.MASKED] else dh)
-            rc.keep_carried(iv, ids, nb, k, carry, dh)
+            rc.carry_to_previous(iv, ids, bufs, arena, nb, k, rc.step_rows(dg, k, nb), n, fv, carry, dh, dh, False)
     rc.finish_grads(iv, fv, bufs, arena, nb, n, dg, 0, step)

@@ -254,9 +254,19 @@ def carry_masked(iv, ids, nb, k, a, width):
 
 
 @kernel
-def keep_carried(iv, ids, nb, k, carry, dh):
-    """``dh = carry`` (the gradient of the previous step's ``h``) for the rows step ``k`` did not mask;
-    a masked step passes ``dh`` through unchanged. Unmasked ops write ``carry`` into ``dh`` directly."""
+def carry_to_previous(iv, ids, bufs, arena, nb, k, dz, n, fv, carry, dh, direct, add_direct):
+    """``dh`` becomes the gradient of step ``k - 1``'s ``h``: ``dz @ recurrent.T`` (through the recurrent
+    dropout mask), plus ``direct`` with ``add_direct`` (the GRU's path around the product).
+
+    A masked step passes ``dh`` through unchanged, so masked ops work in ``carry`` and copy the kept rows;
+    the others write ``dh`` directly.
+    """
+    into = carry if iv[MASKED] else dh
+    carry_back(iv, bufs, arena, nb, dz, n, True, fv, into)
+    if add_direct:
+        for i in range(nb):
+            for u in range(iv[UNITS]):
+                into[i, u] += direct[i, u]
     if not iv[MASKED]:
         return
     for i in range(nb):

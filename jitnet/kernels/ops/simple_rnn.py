@@ -66,7 +66,5 @@ def backward(iv, fv, bufs, arena, nb, step):
             for u in range(units):
                 dg[r, u] = dh[i, u] * rc.d_act(fa, g[r, u])
         if k > 0:
-            rc.carry_back(iv, bufs, arena, nb, rc.step_rows(dg, k, nb), units, True, fv,
-                          carry if iv[rc.MASKED] else dh)
-            rc.keep_carried(iv, ids, nb, k, carry, dh)
+            rc.carry_to_previous(iv, ids, bufs, arena, nb, k, rc.step_rows(dg, k, nb), units, fv, carry, dh, dh, False)
     rc.finish_grads(iv, fv, bufs, arena, nb, units, dg, 0, step)
