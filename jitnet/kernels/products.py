@@ -1,14 +1,24 @@
 """Matrix products and column sums for the ops.
 
-Products go to BLAS (``np.dot``), which wins even at 32x8x16, except for a
-single output column or a single inner index, where a plain loop does.
+Products go to BLAS, which wins even at 32x8x16, except for a single output
+column or a single inner index, where a plain loop does.
+
+Results do not depend on the thread count. OpenBLAS splits a long inner
+dimension into blocks one way when it runs on one thread and another way
+on several, so the same product differs in its last bits between 1 and 2
+threads (measured here for inner sizes from about 450 up). ``matmul``
+therefore sums long products itself, in blocks of at most ``DEPTH`` inner
+indices that depend only on the shape: within a block OpenBLAS never
+splits, whatever its threads.
 """
 
 from __future__ import annotations
 
-import numpy as np
 
 from ._jit import kernel
+from .blas import gemm
+
+DEPTH = 256  # below OpenBLAS's smallest inner block (GEMM_Q) on the x86 and ARM targets
 
 
 @kernel
@@ -32,8 +42,13 @@ def matmul(a, b, out):
             ai = a[i, 0]
             for j in range(n):
                 out[i, j] = ai * b[0, j]
+    elif k == 0:
+        out[:] = 0.0
     else:
-        np.dot(a, b, out)
+        blocks = (k + DEPTH - 1) // DEPTH
+        size = (k + blocks - 1) // blocks
+        for first in range(0, k, size):
+            gemm(a, b, out, first, min(size, k - first), 0.0 if first == 0 else 1.0)
 
 
 @kernel
