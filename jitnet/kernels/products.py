@@ -14,7 +14,6 @@ splits, whatever its threads.
 
 from __future__ import annotations
 
-
 from ._jit import kernel
 from .blas import gemm
 
