@@ -1,32 +1,121 @@
-"""How many cores other processes leave free, measured from /proc/stat.
+"""The cores jitnet may use, and how many of them other processes leave free.
 
-``free_cores()`` compares the machine's busy time with this process's own
-CPU time since the previous call: what is left is other processes' load.
-Where /proc/stat does not exist it reports every core as free.
+``usable_cores()`` is the CPU affinity mask (a cpuset), capped by the
+cgroup v2 or v1 CPU quota (``docker --cpus=2``): a quota of 2.5 cores
+gives 2, since a third thread would be throttled.
+
+``free_cores()`` measures the load that competes for those cores since its
+previous call and leaves this process's own CPU time out:
+- under a quota, the other processes of the same cgroup (its ``cpu.stat`` or
+  ``cpuacct.usage``), since only they draw on the quota;
+- otherwise the busy time of the allowed CPUs in ``/proc/stat``: other
+  tenants on CPUs outside the cpuset do not count.
+
+Where those files do not exist it reports every usable core as free.
+``ROOT`` is where ``/proc`` and ``/sys`` are looked up (tests point it at
+files they write).
 """
 
 from __future__ import annotations
 
 import os
 import time
+from pathlib import Path
 
-_last: tuple[float, float, float] | None = None  # (wall, machine busy seconds, own cpu seconds)
+ROOT = Path("/")
 _TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+_last: tuple[float, float, float] | None = None  # (wall, competing busy seconds incl. own, own cpu seconds)
 
 
-def _machine_busy() -> float | None:
+def _read(path: str) -> str | None:
     try:
-        with open("/proc/stat", "rb") as f:
-            fields = f.readline().split()[1:]
+        return (ROOT / path.lstrip("/")).read_text()
     except OSError:
         return None
-    values = [int(v) for v in fields[:8]]
-    idle = values[3] + values[4]  # idle + iowait
-    return (sum(values) - idle) / _TICK
+
+
+def allowed_cpus() -> set[int]:
+    """The CPUs this process may run on."""
+    if hasattr(os, "sched_getaffinity"):
+        return set(os.sched_getaffinity(0))
+    return set(range(os.cpu_count() or 1))
+
+
+def _cgroup_dirs() -> list[str]:
+    """This process's cgroup folders under /sys/fs/cgroup, v2 first, then the v1 cpu controller's."""
+    dirs = []
+    for line in (_read("/proc/self/cgroup") or "").splitlines():
+        parts = line.split(":", 2)
+        if len(parts) != 3:
+            continue
+        _, controllers, path = parts
+        if controllers == "":
+            dirs += [f"/sys/fs/cgroup{path.rstrip('/')}", "/sys/fs/cgroup"]
+        elif "cpu" in controllers.split(","):
+            for mount in ("cpu,cpuacct", "cpu", "cpuacct,cpu"):
+                dirs += [f"/sys/fs/cgroup/{mount}{path.rstrip('/')}", f"/sys/fs/cgroup/{mount}"]
+    return list(dict.fromkeys(dirs))
+
+
+def _quota() -> tuple[float, str] | None:
+    """(cores the CPU quota allows, its cgroup folder), or None without a quota."""
+    for folder in _cgroup_dirs():
+        v2 = _read(f"{folder}/cpu.max")
+        if v2 is not None:
+            quota, period = (v2.split() + ["100000"])[:2]
+            if quota != "max":
+                return int(quota) / int(period), folder
+            continue
+        v1 = _read(f"{folder}/cpu.cfs_quota_us")
+        if v1 is not None and int(v1) > 0:
+            return int(v1) / int(_read(f"{folder}/cpu.cfs_period_us") or 100000), folder
+    return None
+
+
+def usable_cores() -> int:
+    """Cores jitnet may use: the affinity mask, capped by the CPU quota (at least 1)."""
+    cores = len(allowed_cpus())
+    quota = _quota()
+    if quota is not None:
+        cores = min(cores, int(quota[0] + 1e-9))
+    return max(1, cores)
+
+
+def _cgroup_usage(folder: str) -> float | None:
+    """CPU seconds used by the whole cgroup so far."""
+    stat = _read(f"{folder}/cpu.stat")
+    for line in (stat or "").splitlines():
+        if line.startswith("usage_usec "):
+            return int(line.split()[1]) / 1e6
+    v1 = _read(f"{folder}/cpuacct.usage")
+    return int(v1) / 1e9 if v1 is not None else None
+
+
+def _cpus_busy(cpus: set[int]) -> float | None:
+    """Busy seconds of the given CPUs so far, from /proc/stat."""
+    stat = _read("/proc/stat")
+    if stat is None:
+        return None
+    busy = 0
+    for line in stat.splitlines():
+        name, *fields = line.split()
+        if name.startswith("cpu") and name[3:].isdigit() and int(name[3:]) in cpus:
+            values = [int(v) for v in fields[:8]]
+            busy += sum(values) - values[3] - values[4]  # all but idle and iowait
+    return busy / _TICK
+
+
+def _competing_busy() -> float | None:
+    quota = _quota()
+    if quota is not None:
+        usage = _cgroup_usage(quota[1])
+        if usage is not None:
+            return usage
+    return _cpus_busy(allowed_cpus())
 
 
 def _sample() -> tuple[float, float, float] | None:
-    busy = _machine_busy()
+    busy = _competing_busy()
     if busy is None:
         return None
     t = os.times()
@@ -34,7 +123,7 @@ def _sample() -> tuple[float, float, float] | None:
 
 
 def free_cores(cores: int, min_interval: float = 0.2) -> int | None:
-    """Cores not used by other processes since the last call (None: not measurable yet).
+    """Cores not used by competing processes since the last call (None: not measurable yet).
 
     A core counts as taken only when others kept it at least 70% busy, so
     clock-tick noise in short windows does not flip the answer.
@@ -55,4 +144,4 @@ def free_cores(cores: int, min_interval: float = 0.2) -> int | None:
     return max(1, min(cores, int(cores - others + 0.7)))
 
 
-_sample_at_import = free_cores(os.cpu_count() or 1)
+_sample_at_import = free_cores(usable_cores())  # the first fit then has a window to measure

@@ -1,7 +1,9 @@
 """Global settings: the backend's name, float type, thread count and the random seed.
 
-``set_num_threads`` sets Numba's thread pool and the OpenBLAS pools of numpy
-and scipy together, so the two never compete for the same cores.
+``set_num_threads`` sets Numba's thread pool and the BLAS pools of numpy
+and scipy together, so the two never compete for the same cores. The
+automatic choice (``adapt_num_threads``) sets only Numba's pool and the BLAS
+Numba calls (scipy's), so the user's own NumPy code keeps its threads.
 """
 
 from __future__ import annotations
@@ -9,6 +11,8 @@ from __future__ import annotations
 import os
 
 import numpy as np
+
+from . import _blas, _cpu
 
 _FLOATX = "float32"
 _EPSILON = 1e-7
@@ -51,7 +55,7 @@ def set_epsilon(value: float) -> None:
 
 _NUM_THREADS: int | None = None
 _FIXED = False  # True once the user chose a thread count
-_CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+_CORES = _cpu.usable_cores()  # the affinity mask, capped by a cgroup CPU quota
 
 
 def _apply(n: int) -> None:
@@ -61,29 +65,35 @@ def _apply(n: int) -> None:
     n = int(min(n, numba.config.NUMBA_NUM_THREADS))
     if n != _NUM_THREADS:
         numba.set_num_threads(n)
-        from . import _blas
-
         _blas.set_num_threads(n)
         _NUM_THREADS = n
 
 
 def set_num_threads(n: int) -> None:
-    """Use ``n`` threads for Numba kernels and for BLAS alike (turns off the automatic choice)."""
+    """Use ``n`` threads for Numba kernels and for numpy's and scipy's BLAS alike (turns off the automatic
+    choice)."""
     global _FIXED
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
         raise ValueError(f"Expected num_threads to be a positive integer, received: {n!r}")
     _apply(n)
+    _blas.set_num_threads(n, numpy_too=True)
     _FIXED = True
 
 
 def get_num_threads() -> int:
-    """The number of threads kernels and BLAS use now."""
+    """The number of threads kernels and BLAS use now.
+
+    Where the BLAS cannot be limited (a warning says so), its own thread
+    count is reported when it is larger.
+    """
     if _NUM_THREADS is None:
         env = os.environ.get("JITNET_NUM_THREADS")
         if env:
             set_num_threads(int(env))
         else:
             _apply(_CORES)
+    if not _blas.controlled():
+        return max(_NUM_THREADS, _blas.uncontrolled_threads())
     return _NUM_THREADS
 
 
@@ -97,9 +107,7 @@ def adapt_num_threads() -> int:
     current = get_num_threads()
     if _FIXED:
         return current
-    from ._cpu import free_cores
-
-    free = free_cores(_CORES)
+    free = _cpu.free_cores(_CORES)
     if free is not None:
         _apply(free)
     return _NUM_THREADS

@@ -884,5 +884,7 @@ def test_lambdas_cannot_be_rebuilt():
 def test_no_warnings_in_normal_use(tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        run(EarlyStopping(patience=1), [1.0, 0.5, 0.7, 0.8])
-        run(ModelCheckpoint(str(tmp_path / "m.keras"), save_best_only=True), [1.0, 0.5])
+        _, epochs = run(EarlyStopping(patience=1), [1.0, 0.5, 0.7, 0.8])
+        model, _ = run(ModelCheckpoint(str(tmp_path / "m.keras"), save_best_only=True), [1.0, 0.5])
+    assert epochs == 3  # stopped one epoch after the best
+    assert model.saved == [("model", str(tmp_path / "m.keras"))] * 2  # both epochs improved

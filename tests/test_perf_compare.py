@@ -34,7 +34,17 @@ def test_within_threshold_passes_and_time_mode_uses_seconds(tmp_path):
     assert proc.returncode == 1 and "1.40x" in proc.stdout
 
 
-def test_the_stored_baseline_compares_with_itself(tmp_path):
+def test_every_figure_of_the_stored_baseline_is_compared(tmp_path):
+    """Each figure of perf/baseline.json, made 1.5x slower alone, is the one flagged (the others are not)."""
     baseline = json.loads((COMPARE.parent / "baseline.json").read_text())
-    proc = run(tmp_path, baseline, baseline)
-    assert proc.returncode == 0 and "no regression" in proc.stdout
+    assert len(baseline["results"]) >= 5
+    for name, figure in baseline["results"].items():
+        slower = json.loads(json.dumps(baseline))
+        entry = slower["results"][name]
+        if "speedup_vs_numpy" in figure:
+            entry["speedup_vs_numpy"] /= 1.5
+        else:
+            entry["jitnet"]["median"] *= 1.5
+        proc = run(tmp_path, baseline, slower)
+        flagged = [line.split()[0] for line in proc.stdout.splitlines() if line.endswith("REGRESSED")]
+        assert proc.returncode == 1 and flagged == [name], (name, proc.stdout)

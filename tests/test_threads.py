@@ -1,11 +1,13 @@
 """The thread policy: other processes' load decides, unless the user fixed the count."""
 
+import warnings
+
 import numba
 import numpy as np
 import pytest
 
 import jitnet as keras
-from jitnet import _cpu, config
+from jitnet import _blas, _cpu, config
 from tests.saving.every_layer import ARCHITECTURES, arch_data, data
 
 
@@ -77,3 +79,110 @@ def test_same_weights_on_one_and_two_threads_and_while_the_load_changes(arch, mo
     for a, b, c in zip(one, two, auto):
         np.testing.assert_array_equal(a, b)
         np.testing.assert_array_equal(a, c)
+
+
+def _stat(*cpus):
+    """/proc/stat text: one (busy, idle) tick pair per CPU."""
+    lines = ["cpu  0 0 0 0 0 0 0 0"]
+    lines += [f"cpu{i} {busy} 0 0 {idle} 0 0 0 0" for i, (busy, idle) in enumerate(cpus)]
+    return "\n".join(lines) + "\n"
+
+
+@pytest.fixture
+def fake_root(tmp_path, monkeypatch):
+    """``_cpu`` reads /proc and /sys from ``tmp_path``; returns a writer of files there."""
+    monkeypatch.setattr(_cpu, "ROOT", tmp_path)
+    monkeypatch.setattr(_cpu, "_last", None)
+
+    def write(path, text):
+        f = tmp_path / path.lstrip("/")
+        f.parent.mkdir(parents=True, exist_ok=True)
+        f.write_text(text)
+    return write
+
+
+def test_cpuset_counts_only_the_load_on_its_own_cpus(fake_root, monkeypatch):
+    monkeypatch.setattr(_cpu, "allowed_cpus", lambda: {2, 3})
+    monkeypatch.setattr(_cpu.os, "times", lambda: type("T", (), {"user": 0.0, "system": 0.0})())
+    clock = iter([0.0, 1.0, 1.0, 2.0, 2.0])  # the first call reads the clock once, later ones twice
+    monkeypatch.setattr(_cpu.time, "monotonic", lambda: next(clock))
+    tick = _cpu._TICK
+    fake_root("/proc/stat", _stat((0, 0), (0, 0), (0, 0), (0, 0)))
+    assert _cpu.free_cores(2) is None
+    # other tenants keep CPUs 0 and 1 fully busy: outside the cpuset, so both cores stay free
+    fake_root("/proc/stat", _stat((tick, 0), (tick, 0), (0, tick), (0, tick)))
+    assert _cpu.free_cores(2) == 2
+    # now CPU 2, one of ours, is busy with another process
+    fake_root("/proc/stat", _stat((2 * tick, 0), (2 * tick, 0), (tick, tick), (0, 2 * tick)))
+    assert _cpu.free_cores(2) == 1
+
+
+def test_cgroup_v2_quota_caps_the_cores_and_its_usage_is_the_competing_load(fake_root, monkeypatch):
+    monkeypatch.setattr(_cpu, "allowed_cpus", lambda: set(range(8)))
+    fake_root("/proc/self/cgroup", "0::/job/42\n")
+    fake_root("/sys/fs/cgroup/job/42/cpu.max", "250000 100000\n")
+    assert _cpu.usable_cores() == 2  # 2.5 cores of quota: a third thread would be throttled
+    fake_root("/sys/fs/cgroup/job/42/cpu.stat", "usage_usec 5000000\nuser_usec 1\n")
+    assert _cpu._competing_busy() == 5.0
+    fake_root("/proc/stat", _stat(*[(10**9, 0)] * 8))  # the host's load does not count under a quota
+    assert _cpu._competing_busy() == 5.0
+    fake_root("/sys/fs/cgroup/job/42/cpu.max", "max 100000\n")
+    assert _cpu.usable_cores() == 8
+    assert _cpu._competing_busy() == 8 * 10**9 / _cpu._TICK
+
+
+def test_cgroup_v1_quota_and_no_files_at_all(fake_root, monkeypatch):
+    monkeypatch.setattr(_cpu, "allowed_cpus", lambda: {0, 1, 2, 3})
+    assert _cpu.usable_cores() == 4 and _cpu.free_cores(4) == 4  # nothing to read: every core is free
+    fake_root("/proc/self/cgroup", "4:cpu,cpuacct:/docker/abc\n3:memory:/docker/abc\n")
+    fake_root("/sys/fs/cgroup/cpu,cpuacct/docker/abc/cpu.cfs_quota_us", "100000\n")
+    fake_root("/sys/fs/cgroup/cpu,cpuacct/docker/abc/cpu.cfs_period_us", "100000\n")
+    fake_root("/sys/fs/cgroup/cpu,cpuacct/docker/abc/cpuacct.usage", "3000000000\n")
+    assert _cpu.usable_cores() == 1
+    assert _cpu._competing_busy() == 3.0
+    fake_root("/sys/fs/cgroup/cpu,cpuacct/docker/abc/cpu.cfs_quota_us", "-1\n")
+    assert _cpu.usable_cores() == 4
+
+
+@pytest.fixture
+def blas_state(monkeypatch):
+    """Put back the libraries, the warning flag and the thread count afterwards."""
+    threads, fixed = config.get_num_threads(), config._FIXED
+    monkeypatch.setattr(_blas, "_warned", False)
+    yield
+    monkeypatch.undo()
+    config._NUM_THREADS = None
+    config._apply(threads)
+    config._FIXED = fixed
+
+
+@pytest.mark.parametrize("found, named", [([], "accelerate"),
+                                          ([_blas.Library("/opt/lib/libmkl_rt.so.2", "MKL", "scipy")], "MKL")])
+def test_a_blas_that_cannot_be_limited_is_named_once_and_counted(found, named, monkeypatch, blas_state):
+    monkeypatch.setattr(_blas, "_libraries", found)
+    monkeypatch.setattr(_blas, "scipy_blas_name", lambda: "accelerate")
+    monkeypatch.setattr(config, "_NUM_THREADS", None)
+    with pytest.warns(RuntimeWarning, match=f"cannot limit the threads of scipy's BLAS \\({named}"):
+        config._apply(1)
+    assert config.get_num_threads() == (config.os.cpu_count() or 1)  # not the 1 asked for
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        keras.config.set_num_threads(1)  # said once only
+
+
+def test_the_automatic_policy_leaves_numpys_blas_alone(monkeypatch, blas_state):
+    numpy_libs = [lib for lib in _blas.libraries() if lib.owner == "numpy" and lib.setter and lib.getter]
+    if not numpy_libs:
+        pytest.skip("numpy's BLAS has no thread getter here")
+    keras.config.set_num_threads(1)
+    monkeypatch.setattr(config, "_FIXED", False)
+    monkeypatch.setattr(_cpu, "free_cores", lambda cores, min_interval=0.2: 2)
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
+    model.compile("sgd", "mse")
+    x = np.ones((64, 4), "float32")
+    model.fit(x, x[:, :1], epochs=2, verbose=0)
+    model.evaluate(x, x[:, :1], verbose=0)
+    model.predict(x, verbose=0)
+    assert _blas.numpy_threads() == [1] * len(_blas.numpy_threads())
+    keras.config.set_num_threads(2)
+    assert all(n == min(2, config.os.cpu_count()) for n in _blas.numpy_threads())

@@ -5,13 +5,28 @@
 where it is called (tiny helpers: no compile of its own);
 ``parallel_kernel`` one whose ``prange`` loops run on Numba's thread pool. Both cache to disk, release the
 GIL and keep IEEE semantics (no ``fastmath``), so tests can pin results.
+
+With ``JITNET_BOUNDSCHECK=1`` in the environment, every kernel is compiled
+with Numba's bounds checks and ``view2d`` checks its range: an index
+outside an array raises ``IndexError`` instead of reading past it. This
+mode is for testing (kernels run several times slower); its compiled code
+is cached apart, under ``<cache>/boundscheck``.
 """
 
 from __future__ import annotations
 
+import os
+
+import numba
 from numba import njit
 
-OPTIONS = {"cache": True, "nogil": True, "fastmath": False, "error_model": "numpy", "no_cfunc_wrapper": True}
+from .._cache_dir import cache_root
+
+BOUNDSCHECK = os.environ.get("JITNET_BOUNDSCHECK", "0") not in ("", "0")
+OPTIONS = {"cache": True, "nogil": True, "fastmath": False, "error_model": "numpy", "no_cfunc_wrapper": True,
+           "boundscheck": BOUNDSCHECK}
+if BOUNDSCHECK:  # Numba's cache index does not tell checked code from unchecked
+    numba.config.CACHE_DIR = str(cache_root() / "boundscheck")
 
 # A wrapper for calls from Python unboxes every argument; for the grouped
 # (tuple) arguments of the ops it costs more to compile than the body, so

@@ -6,10 +6,13 @@ column or a single inner index, where a plain loop does.
 Results do not depend on the thread count. OpenBLAS splits a long inner
 dimension into blocks one way when it runs on one thread and another way
 on several, so the same product differs in its last bits between 1 and 2
-threads (measured here for inner sizes from about 450 up). ``matmul``
-therefore sums long products itself, in blocks of at most ``DEPTH`` inner
-indices that depend only on the shape: within a block OpenBLAS never
-splits, whatever its threads.
+threads (measured here for inner sizes from 464 up in float32 and 400 in
+float64). ``matmul`` therefore sums long products itself, in equal blocks
+that depend only on the shape, of at most ``DEPTH_32``/``DEPTH_64`` inner
+indices: below OpenBLAS's inner block size (its GEMM_Q: 384-448 for
+float32 and 256-384 for float64 on the x86 targets), which it never splits.
+Three blocks of 262 for the 784 inputs of MNIST cost 1-3% on a 128x784x512
+product and save a quarter on a 32x784x100 one.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from __future__ import annotations
 from ._jit import kernel
 from .blas import gemm
 
-DEPTH = 256  # below OpenBLAS's smallest inner block (GEMM_Q) on the x86 and ARM targets
+DEPTH_32, DEPTH_64 = 384, 256
 
 
 @kernel
@@ -30,6 +33,8 @@ def matmul(a, b, out):
     """
     m, k = a.shape
     n = b.shape[1]
+    if b.shape[0] != k or out.shape[0] != m or out.shape[1] != n:
+        raise ValueError("matmul: shapes do not match")
     if n == 1:
         for i in range(m):
             acc = 0.0
@@ -44,7 +49,8 @@ def matmul(a, b, out):
     elif k == 0:
         out[:] = 0.0
     else:
-        blocks = (k + DEPTH - 1) // DEPTH
+        depth = DEPTH_32 if a.itemsize == 4 else DEPTH_64
+        blocks = (k + depth - 1) // depth
         size = (k + blocks - 1) // blocks
         for first in range(0, k, size):
             gemm(a, b, out, first, min(size, k - first), 0.0 if first == 0 else 1.0)

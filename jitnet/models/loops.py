@@ -181,8 +181,7 @@ def _train_epoch(model, trainer, cbs, inputs, ys, sw, order, steps, batch_size) 
         done = trainer.train(inputs, ys, sw, order, b, n, batch_size, lrs, opt.iterations)
         if not per_batch:
             trainer.chunk = _next_chunk(n, time.perf_counter() - start)
-        opt.iterations += done
-        b += done
+        b += done  # the optimizer's iterations advanced inside the call
         logs = trainer.logs()
         if done < n:  # batch b gave a non-finite loss; its update was not applied
             cbs.on_train_batch_end(b, logs)
@@ -281,7 +280,6 @@ def train_on_batch(model: Any, x: Any, y: Any, sample_weight: Any = None, class_
     trainer.reset_metrics()
     n = xs.shape[0]
     done = trainer.train(Inputs(xs), ys, sw, np.arange(n), 0, 1, n, opt.learning_rates(1), opt.iterations)
-    opt.iterations += done
     if not done:
         warnings.warn(f"Loss became {trainer.logs().get('loss')}: the update was not applied.", RuntimeWarning,
                       stacklevel=3)

@@ -112,7 +112,8 @@ class Trainer:
         self.sparse_ok = bool(calls) and calls[0].kind == "dense" and calls[0].inputs == (0,) and \
             self.slots[0, 1] == 1 and self.slots[0, 2] >= 256
         dtype = arena.params.dtype
-        self._no_opt = (np.zeros((1, 1), dtype), np.zeros(1), np.zeros(4), np.zeros(2, np.int64), np.zeros(1), 0)
+        self._no_opt = (np.zeros((1, 1), dtype), np.zeros(1), np.zeros(4), np.zeros(2, np.int64), np.zeros(1), 0,
+                        np.zeros(1, np.int64))
         self._no_out = np.zeros((1, 1), dtype)
         self._arena_group = (arena.params, arena.grads, arena.state)
         if optimizer is not None:
@@ -249,9 +250,12 @@ class Trainer:
 
     def train(self, inputs: Inputs, y, sw, order, first: int, n_batches: int, batch_size: int, lrs: np.ndarray,
               iteration: int) -> int:
-        """Run ``n_batches`` training steps; returns how many ran (fewer on a non-finite loss)."""
+        """Run ``n_batches`` training steps; returns how many ran (fewer on a non-finite loss).
+
+        The optimizer's step count advances with each applied update, inside the compiled call.
+        """
         o = self.optimizer
-        opt = (o.slots, o.scalars, o.hyper, o.segments, lrs, int(self.arena.n_trainable))
+        opt = (o.slots, o.scalars, o.hyper, o.segments, lrs, int(self.arena.n_trainable), o.counter)
         return self._steps(0, inputs, y, sw, order, first, n_batches, batch_size, opt, iteration)
 
     def test(self, inputs: Inputs, y, sw, order, first: int, n_batches: int, batch_size: int) -> None:
@@ -270,4 +274,4 @@ class Trainer:
         o = self.optimizer
         if o is None or not getattr(o, "built", False):
             return self._no_opt
-        return (o.slots, o.scalars, o.hyper, o.segments, np.zeros(1), int(self.arena.n_trainable))
+        return (o.slots, o.scalars, o.hyper, o.segments, np.zeros(1), int(self.arena.n_trainable), o.counter)

@@ -160,12 +160,23 @@ class Optimizer:
             )
         self._learning_rate: Any = None
         self.learning_rate = learning_rate
-        self.iterations = 0
+        # The step count; the compiled training steps advance it themselves, one
+        # applied update at a time, so it stays exact when Ctrl-C stops a chunk.
+        self.counter = np.zeros(1, np.int64)
         self.built = False
         self.slots: np.ndarray | None = None
         self.scalars: np.ndarray | None = None
         self.hyper: np.ndarray | None = None
         self.segments: np.ndarray | None = None
+
+    @property
+    def iterations(self) -> int:
+        """The number of updates applied so far."""
+        return int(self.counter[0])
+
+    @iterations.setter
+    def iterations(self, value: int) -> None:
+        self.counter[0] = int(value)
 
     # -- learning rate -------------------------------------------------------
 

@@ -6,12 +6,11 @@ the source together with a fingerprint of the kernel floor (its sources and
 the Numba and Python versions), since Numba's own cache does not notice a
 change in a kernel that a cached program calls.
 
-``<cache>`` is ``$JITNET_CACHE_DIR`` if set, else the user's cache folder
-(``$XDG_CACHE_HOME/jitnet``, ``~/.cache/jitnet``; ``%LOCALAPPDATA%\\jitnet``
-on Windows). Files are created atomically and never rewritten in place, so
-processes filling the cache at once all succeed; a file whose content does
-not match its key is replaced, and a folder Numba cannot load from is
-emptied and rebuilt.
+``<cache>`` is ``jitnet._cache_dir.cache_root()``. Files are created
+atomically and never rewritten in place, so processes filling the cache at
+once all succeed; a file whose content does not match its key is replaced,
+and a folder Numba cannot load from is emptied and rebuilt. Programs built
+in the bounds-checked mode (``JITNET_BOUNDSCHECK``) have keys of their own.
 """
 
 from __future__ import annotations
@@ -29,24 +28,16 @@ from types import ModuleType
 import numba
 
 from .. import kernels
+from .._cache_dir import cache_root
+from ..kernels._jit import BOUNDSCHECK
 
 _LOADED: dict[str, ModuleType] = {}
-
-
-def cache_root() -> Path:
-    """The folder that holds jitnet's compiled programs."""
-    if os.environ.get("JITNET_CACHE_DIR"):
-        return Path(os.path.expanduser(os.environ["JITNET_CACHE_DIR"]))
-    if os.name == "nt" and os.environ.get("LOCALAPPDATA"):
-        return Path(os.environ["LOCALAPPDATA"]) / "jitnet"
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "jitnet"
 
 
 @lru_cache(maxsize=1)
 def fingerprint() -> str:
     """A hash of the kernel floor's sources and the compiler versions."""
-    h = hashlib.sha256(f"{numba.__version__} {sys.version}".encode())
+    h = hashlib.sha256(f"{numba.__version__} {sys.version} boundscheck={BOUNDSCHECK}".encode())
     root = Path(kernels.__file__).parent
     for path in sorted(root.rglob("*.py")):
         h.update(str(path.relative_to(root)).encode())

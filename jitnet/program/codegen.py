@@ -31,8 +31,9 @@ The argument groups (tuples):
   metric_loss_code, metric_hyper)``: targets and weights of a batch, work
   space, the running sums (``sums[0]`` the loss, ``sums[m + 1]`` metric m)
   and the settings of the loss and metrics;
-- ``opt = (slots, scalars, hyper, segments, lrs, n_trainable)``: see
-  ``jitnet.kernels.optimizers``; ``lrs[s]`` is the rate of step ``s``;
+- ``opt = (slots, scalars, hyper, segments, lrs, n_trainable, counter)``: see
+  ``jitnet.kernels.optimizers``; ``lrs[s]`` is the rate of step ``s``, and
+  ``counter[0]`` (the optimizer's iterations) grows by one per applied update;
 - ``run = (first, n_batches, batch_size, iteration, training)``; ``training``
   (0/1) runs prediction in training mode.
 
@@ -197,7 +198,7 @@ def _run_steps(s: Structure) -> str:
         step_body += _loss_and_metrics(s, "mode == 0")
     if train:
         update = ["if not math.isfinite(loss):", "    done = s", "    break", *commit, *_backward(s),
-                  "optimizer_step(tparams, tgrads, ostate, lrs[s], step + 1)"]
+                  "optimizer_step(tparams, tgrads, ostate, lrs[s], step + 1)", "counter[0] += 1"]
         if s.constraints:
             update.append("kr.apply_constraints(cons_i, cons_f, arena[0])")
         step_body += ["if mode == 0:", *_indent(update, 1)]
@@ -207,7 +208,7 @@ def _run_steps(s: Structure) -> str:
             "order = data[6]", "n = order.shape[0]", "done = n_batches"]
     if train:
         body += ["nt = opt[5]", "tparams, tgrads = arena[0][:nt], arena[1][:nt]",
-                 "ostate, lrs = (opt[0], opt[1], opt[2], opt[3]), opt[4]"]
+                 "ostate, lrs, counter = (opt[0], opt[1], opt[2], opt[3]), opt[4], opt[6]"]
     body += ["for s in range(n_batches):", *_indent(step_body, 1), "restore(old)", "return done"]
     return _function("run_steps(mode, data, P, bufs, arena, head, opt, run, out)", body)
 

@@ -86,11 +86,36 @@ def test_hinge_keeps_signed_labels():
     np.testing.assert_allclose(losses.hinge(y, p), [1.3, 0.8])
 
 
-@pytest.mark.parametrize("name", ["mse", "mae", "mape", "msle", "kld", "huber", "log_cosh", "poisson", "hinge",
-                                  "squared_hinge", "categorical_hinge", "binary_crossentropy",
-                                  "categorical_crossentropy", "sparse_categorical_crossentropy"])
-def test_every_keras_string_resolves(name):
-    assert isinstance(losses.get(name), losses.Loss)
+_Y = np.array([[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]])
+_P = np.array([[0.2, 0.5, 0.3], [0.6, 0.1, 0.3]])
+# Keras's string -> (class it names, its value on (_Y, _P) by the textbook formula)
+_STRINGS = {
+    "mse": ("MeanSquaredError", np.mean((_Y - _P) ** 2)),
+    "mae": ("MeanAbsoluteError", np.mean(np.abs(_Y - _P))),
+    "mape": ("MeanAbsolutePercentageError", np.mean(100 * np.abs(_Y - _P) / np.maximum(np.abs(_Y), 1e-7))),
+    "msle": ("MeanSquaredLogarithmicError", np.mean((np.log1p(_Y) - np.log1p(_P)) ** 2)),
+    "kld": ("KLDivergence", np.mean(np.sum(np.clip(_Y, 1e-7, 1) * np.log(np.clip(_Y, 1e-7, 1) /
+                                                                          np.clip(_P, 1e-7, 1)), 1))),
+    "huber": ("Huber", np.mean(np.where(np.abs(_Y - _P) <= 1, 0.5 * (_Y - _P) ** 2, np.abs(_Y - _P) - 0.5))),
+    "log_cosh": ("LogCosh", np.mean(np.log(np.cosh(_P - _Y)))),
+    "poisson": ("Poisson", np.mean(_P - _Y * np.log(_P + 1e-7))),
+    "hinge": ("Hinge", np.mean(np.maximum(1 - (2 * _Y - 1) * _P, 0))),
+    "squared_hinge": ("SquaredHinge", np.mean(np.maximum(1 - (2 * _Y - 1) * _P, 0) ** 2)),
+    "categorical_hinge": ("CategoricalHinge", np.mean(np.maximum(
+        0, 1 + np.max((1 - _Y) * _P, 1) - np.sum(_Y * _P, 1)))),
+    "binary_crossentropy": ("BinaryCrossentropy", np.mean(-(_Y * np.log(_P) + (1 - _Y) * np.log(1 - _P)))),
+    "categorical_crossentropy": ("CategoricalCrossentropy", np.mean(-np.sum(_Y * np.log(_P), 1))),
+    "sparse_categorical_crossentropy": ("SparseCategoricalCrossentropy", np.mean(-np.log(_P[[0, 1], [1, 0]]))),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_STRINGS))
+def test_every_keras_string_names_its_loss(name):
+    cls, expected = _STRINGS[name]
+    loss = losses.get(name)
+    assert type(loss).__name__ == cls
+    y = np.array([1, 0]) if name.startswith("sparse") else _Y
+    np.testing.assert_allclose(loss(y, _P), expected, rtol=1e-6)
 
 
 def test_unknown_loss_lists_close_matches():

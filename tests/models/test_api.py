@@ -131,10 +131,17 @@ def test_compile_accepts_names_classes_and_instances(optimizer):
 
 
 def test_top_level_namespaces():
-    for name in ("Sequential", "Input", "layers", "models", "optimizers", "losses", "metrics", "callbacks",
-                 "initializers", "regularizers", "datasets", "utils", "config", "activations"):
-        assert hasattr(keras, name), name
+    import jitnet.layers.base
+
+    modules = ("layers", "models", "optimizers", "losses", "metrics", "callbacks", "initializers", "regularizers",
+               "datasets", "utils", "config", "activations", "backend", "constraints", "preprocessing")
+    for name in modules:
+        assert getattr(keras, name).__name__ == f"jitnet.{name}", name
     assert keras.models.Sequential is keras.Sequential
+    assert keras.Input is keras.layers.Input
+    assert issubclass(keras.layers.Dense, jitnet.layers.base.Layer)
+    assert issubclass(keras.optimizers.Adam, keras.optimizers.Optimizer)
+    assert issubclass(keras.callbacks.EarlyStopping, keras.callbacks.Callback)
     assert callable(keras.optimizers.schedules.ExponentialDecay)
 
 

@@ -1,8 +1,10 @@
 """End-to-end: compile, fit, evaluate and predict on learnable problems."""
 
 import os
+import signal
 import subprocess
 import sys
+import threading
 
 import numpy as np
 import pytest
@@ -169,14 +171,35 @@ def test_same_seed_gives_identical_weights_in_two_processes():
     assert outs[0] == outs[1] and len(outs[0]) > 100
 
 
-def test_float64_models_train():
-    keras.config.set_floatx("float64")
+def test_float64_models_train_like_float32_ones_to_float32_precision():
     x, y = blobs(n=128)
-    model = mlp()
-    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
-    model.fit(x, y, epochs=2, verbose=0)
-    assert model.get_weights()[0].dtype == np.float64
-    assert model.predict(x, verbose=0).dtype == np.float64
+    weights = {}
+    try:
+        for floatx in ("float32", "float64"):
+            keras.config.set_floatx(floatx)
+            model = mlp()
+            model.set_weights([w.astype(floatx) for w in _SHARED_START])
+            model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+            history = model.fit(x, y, epochs=2, verbose=0, shuffle=False)
+            assert history.history["loss"][1] < history.history["loss"][0]
+            weights[floatx] = model.get_weights()
+        got = model.predict(x, verbose=0)
+    finally:
+        keras.config.set_floatx("float32")
+    w32, w64 = weights["float32"], weights["float64"]
+    assert all(w.dtype == np.float64 for w in w64)
+    for a, b in zip(w32, w64):
+        np.testing.assert_allclose(a, b, rtol=1e-3, atol=1e-4)
+    # float64 predictions are the float64 forward pass, far below float32 rounding
+    k1, b1, k2, b2 = w64
+    z = np.maximum(x.astype(np.float64) @ k1 + b1, 0) @ k2 + b2
+    expected = np.exp(z - z.max(1, keepdims=True))
+    expected /= expected.sum(1, keepdims=True)
+    assert got.dtype == np.float64
+    np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-14)
+
+
+_SHARED_START = [np.random.default_rng(1).normal(scale=0.3, size=s) for s in ((8, 16), (16,), (16, 3), (3,))]
 
 
 def test_keyboard_interrupt_stops_cleanly_after_the_current_batch():
@@ -203,3 +226,42 @@ def test_keyboard_interrupt_stops_cleanly_after_the_current_batch():
     assert len(model.history.history["loss"]) == 1
     assert model.optimizer.iterations == 14
     assert all(np.isfinite(w).all() for w in model.get_weights())
+
+
+def _sgd_model():
+    keras.utils.set_random_seed(5)
+    model = mlp(out=1, act=None)
+    model.compile(optimizer="sgd", loss="mse")
+    return model
+
+
+def test_a_real_ctrl_c_during_a_compiled_chunk_leaves_iterations_equal_to_the_updates_applied():
+    """SIGINT lands while a chunk of thousands of steps runs in one compiled call: Python raises
+    KeyboardInterrupt as soon as the call returns, and the step count must already hold that chunk."""
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(200_000, 8)).astype("float32")
+    y = x[:, :1] * 0.5
+    model, batch = _sgd_model(), 32
+    timer = threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGINT))
+
+    class StartTheTimer(keras.callbacks.Callback):  # after the compile; no batch hooks, so chunks stay long
+        def on_train_begin(self, logs=None):
+            timer.start()
+
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            model.fit(x, y, batch_size=batch, epochs=10**6, shuffle=False, verbose=0, callbacks=[StartTheTimer()])
+    finally:
+        timer.cancel()
+    applied = model.optimizer.iterations
+    assert applied > 0
+    # the same updates again, stopped exactly there: stateless SGD on unshuffled data
+    reference = _sgd_model()
+    epochs, rest = divmod(applied, len(x) // batch)
+    if epochs:
+        reference.fit(x, y, batch_size=batch, epochs=epochs, shuffle=False, verbose=0)
+    if rest:
+        reference.fit(x[:rest * batch], y[:rest * batch], batch_size=batch, shuffle=False, verbose=0)
+    assert reference.optimizer.iterations == applied
+    for a, b in zip(model.get_weights(), reference.get_weights()):
+        np.testing.assert_array_equal(a, b)
