@@ -72,3 +72,20 @@ def test_a_model_refuses_a_metric_whose_targets_its_loss_lays_out_otherwise(loss
         model.fit(np.zeros((4, 4)), y, verbose=0)
     assert all(np.array_equal(a, b) for a, b in zip(before, model.get_weights()))
     assert model.optimizer.iterations == 0
+
+
+def _every(registry, get):
+    return [pytest.param(get(name), id=name) for name in registry.names()]
+
+
+@pytest.mark.parametrize("subject", _every(metrics.METRICS, metrics.get) + _every(losses.LOSSES, losses.get))
+def test_every_registered_metric_and_loss_refuses_targets_its_kernel_would_misread(subject):
+    """Out-of-range or non-integer class ids (sparse), and targets whose count or rank does not fit the
+    predictions (mismatched lengths, an extra sample, one target row too few)."""
+    call = subject.update_state if isinstance(subject, metrics.Metric) else subject
+    bad = BAD_IDS if subject.sparse else [[[0, 1, 0], [1, 0, 0]], [[0, 1]], [1, 0, 1, 0, 1], [[[0, 1]]]]
+    for targets in bad:
+        with pytest.raises(ValueError, match="y_true"):
+            call(targets, PRED)
+    with pytest.raises(ValueError, match="y_pred"):
+        call([], np.zeros((0, 2)))
