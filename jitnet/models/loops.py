@@ -12,6 +12,7 @@ import math
 import numbers
 import time
 import warnings
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -74,6 +75,18 @@ def _split(x, y, sw, validation_split: float):
     return (x[:cut], y[:cut], sw[:cut]), (x[cut:], y[cut:], sw[cut:])
 
 
+def validation_arrays(model: Any, validation_data: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``validation_data`` given as arrays, checked and converted: ``(x, y, weights)``."""
+    if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
+        raise ValueError("Argument `validation_data` must be a tuple (x_val, y_val) or (x_val, y_val, "
+                         "sample_weight), a generator or a PyDataset.")
+    try:
+        xs, ys, sw = prepare(model, *validation_data)
+    except (ValueError, TypeError) as err:
+        raise type(err)(f"Invalid `validation_data`: {err}") from None
+    return xs, ys, sw
+
+
 def prepare(model: Any, x: Any, y: Any, sample_weight: Any = None,
             class_weight: dict | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Check and convert ``x``, ``y`` and weights for the compiled model (building it from ``x`` if needed).
@@ -116,22 +129,24 @@ def fit(model: Any, x: Any = None, y: Any = None, batch_size: int | None = None,
     validation_freq = data.positive_int("validation_freq", validation_freq)
     steps_per_epoch = data.positive_int("steps_per_epoch", steps_per_epoch, allow_none=True)
     validation_steps = data.positive_int("validation_steps", validation_steps, allow_none=True)
+    from . import batches
+
+    if batches.is_source(x):
+        batches.refuse_arrays_beside("x", y=y, sample_weight=sample_weight,
+                                     validation_split=validation_split or None)
+        return batches.fit(model, x, epochs, verbose, callbacks, validation_data, shuffle, class_weight,
+                           initial_epoch, steps_per_epoch, validation_steps, validation_batch_size, validation_freq)
     xs, ys, sw = prepare(model, x, y, sample_weight, class_weight)
     val = None
     if validation_data is None:  # as Keras: an explicit validation set wins over validation_split
         (xs, ys, sw), val = _split(xs, ys, sw, validation_split)
-    else:
-        if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
-            raise ValueError("Argument `validation_data` must be a tuple (x_val, y_val) or (x_val, y_val, sample_weight).")
-        try:
-            val = prepare(model, *validation_data)
-        except (ValueError, TypeError) as err:
-            raise type(err)(f"Invalid `validation_data`: {err}") from None
+    elif not batches.is_source(validation_data):
+        val = validation_arrays(model, validation_data)
     trainer = model.trainer(ys)
-    n = xs.shape[0]
-    train_inputs = trainer.inputs(xs, batch_size)
     if val is not None:
         val = (trainer.inputs(val[0], validation_batch_size or batch_size), *val[1:])
+    n = xs.shape[0]
+    train_inputs = trainer.inputs(xs, batch_size)
     steps = min(math.ceil(n / batch_size), steps_per_epoch or n)
     cbs = _callbacks(model, callbacks, verbose, epochs, steps)
     warm = [(trainer.train, (train_inputs, ys, sw, np.arange(1), 0, 0, batch_size, np.zeros(1), 0))]
@@ -139,19 +154,40 @@ def fit(model: Any, x: Any = None, y: Any = None, batch_size: int | None = None,
         warm.append((trainer.test, (val[0], *val[1:], np.arange(1), 0, 0, validation_batch_size or batch_size)))
     _warm_up(trainer, verbose, *warm)
     rng = random.generator()
+
+    def train_epoch(epoch: int) -> dict:
+        order = rng.permutation(n) if shuffle else np.arange(n)
+        return _train_epoch(model, trainer, cbs, train_inputs, ys, sw, order, steps, batch_size)
+
+    validate = None
+    if val is not None:
+        def validate() -> dict:
+            return _evaluate(trainer, *val, validation_batch_size or batch_size, cbs, validation_steps)
+    elif validation_data is not None:
+        def validate() -> dict:
+            return batches.validate(model, trainer, validation_data, validation_steps)
+    return run_epochs(model, trainer, cbs, range(initial_epoch, epochs), train_epoch, validate, validation_freq)
+
+
+def run_epochs(model: Any, trainer: Any, cbs: CallbackList, epochs: range, train_epoch: Callable,
+               validate: Callable | None, validation_freq: int) -> Any:
+    """The epoch loop of every ``fit``: ``train_epoch(epoch)`` trains one epoch and returns its logs (None when
+    no data was left), ``validate()`` returns the validation logs."""
     model.stop_training = False
     logs: dict[str, float] = {}
     cbs.on_train_begin()
     try:
-        for epoch in range(initial_epoch, epochs):
+        for epoch in epochs:
             cbs.on_epoch_begin(epoch)
             trainer.refresh_optimizer()  # callbacks may have changed its hyperparameters
-            order = rng.permutation(n) if shuffle else np.arange(n)
             trainer.reset_metrics()
-            logs = _train_epoch(model, trainer, cbs, train_inputs, ys, sw, order, steps, batch_size)
-            if val is not None and (epoch + 1) % validation_freq == 0:
+            epoch_logs = train_epoch(epoch)
+            if epoch_logs is None:
+                break
+            logs = epoch_logs
+            if validate is not None and (epoch + 1) % validation_freq == 0:
                 cbs.on_test_begin()
-                val_logs = _evaluate(trainer, *val, validation_batch_size or batch_size, cbs, validation_steps)
+                val_logs = validate()
                 cbs.on_test_end(val_logs)
                 logs.update({"val_" + k: v for k, v in val_logs.items()})
                 trainer.reset_metrics()
@@ -222,16 +258,23 @@ def evaluate(model: Any, x: Any = None, y: Any = None, batch_size: int | None = 
              sample_weight: Any = None, steps: int | None = None, callbacks: Any = None,
              return_dict: bool = False) -> Any:
     """See ``Sequential.evaluate``."""
+    from . import batches
+
     batch_size = data.positive_int("batch_size", 32 if batch_size is None else batch_size)
     steps = data.positive_int("steps", steps, allow_none=True)
-    xs, ys, sw = prepare(model, x, y, sample_weight)
-    trainer = model.trainer(ys)
-    cbs = _callbacks(model, callbacks, verbose, 1, min(math.ceil(xs.shape[0] / batch_size), steps or xs.shape[0]))
-    rows = trainer.inputs(xs, batch_size)
-    _warm_up(trainer, verbose, (trainer.test, (rows, ys, sw, np.arange(1), 0, 0, batch_size)))
-    cbs.on_test_begin()
-    logs = _evaluate(trainer, rows, ys, sw, batch_size, cbs, steps)
-    cbs.on_test_end(logs)
+    if batches.is_source(x):
+        batches.refuse_arrays_beside("x", y=y, sample_weight=sample_weight)
+        logs = batches.evaluate(model, x, verbose, steps, callbacks)
+        trainer = model.trainer(None)
+    else:
+        xs, ys, sw = prepare(model, x, y, sample_weight)
+        trainer = model.trainer(ys)
+        cbs = _callbacks(model, callbacks, verbose, 1, min(math.ceil(xs.shape[0] / batch_size), steps or xs.shape[0]))
+        rows = trainer.inputs(xs, batch_size)
+        _warm_up(trainer, verbose, (trainer.test, (rows, ys, sw, np.arange(1), 0, 0, batch_size)))
+        cbs.on_test_begin()
+        logs = _evaluate(trainer, rows, ys, sw, batch_size, cbs, steps)
+        cbs.on_test_end(logs)
     if return_dict:
         return logs
     ordered = [logs["loss"]] + [logs[m.name] for m in trainer.metrics]
@@ -242,8 +285,12 @@ def predict(model: Any, x: Any, batch_size: int | None = None, verbose: Any = "a
             callbacks: Any = None, training: bool = False,
             step: int = 0) -> np.ndarray:
     """See ``Sequential.predict``."""
+    from . import batches
+
     batch_size = data.positive_int("batch_size", 32 if batch_size is None else batch_size)
     steps = data.positive_int("steps", steps, allow_none=True)
+    if batches.is_source(x):
+        return batches.predict(model, x, verbose, steps, callbacks, training)
     xs = inputs(model, x)
     if steps is not None:
         xs = xs[:steps * batch_size]
