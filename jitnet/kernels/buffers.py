@@ -14,7 +14,7 @@ first), their gradients at the same offsets, and non-trainable state.
 
 from __future__ import annotations
 
-from ._jit import inline_kernel, kernel
+from ._jit import entry_kernel, inline_kernel, kernel
 from .views import view2d
 
 
@@ -79,6 +79,12 @@ def gather(src, order, lo, nb, dst):
         r = order[lo + i]
         for j in range(src.shape[1]):
             dst[i, j] = src[r, j]
+
+
+@entry_kernel
+def take_rows(src, rows, dst):
+    """``dst[i] = src[rows[i]]``, converted to ``dst``'s type: one pass for inputs read chunk by chunk."""
+    gather(src, rows, 0, rows.shape[0], dst)
 
 
 @kernel

@@ -9,29 +9,51 @@ from typing import Any
 import numpy as np
 
 from .. import config
+from . import rows
 
 
-def _array(value: Any, name: str) -> np.ndarray:
+def _array(value: Any, name: str) -> Any:
+    """``value`` as a NumPy array (an h5py dataset or zarr array stays one, scanned block by block), checked:
+    numeric, with a batch axis, not empty, no NaN or infinity."""
     if value is None:
         raise ValueError(f"Argument `{name}` must be an array. Received: {name}=None")
-    try:
-        arr = np.asarray(value)
-    except (TypeError, ValueError) as err:
-        raise TypeError(f"Argument `{name}` must be a numeric array. Received: {type(value).__name__} ({err})") from None
-    if arr.dtype.kind not in "biuf":
+    if rows.is_array_like(value):
+        arr = value
+    else:
+        try:
+            arr = np.asarray(value)
+        except (TypeError, ValueError) as err:
+            raise TypeError(f"Argument `{name}` must be a numeric array. Received: {type(value).__name__} ({err})") \
+                from None
+    if np.dtype(arr.dtype).kind not in "biuf":
         raise TypeError(
             f"Argument `{name}` must be a numeric array (bool, int or float). Received: dtype={arr.dtype}"
         )
-    if arr.ndim == 0:
+    if len(arr.shape) == 0:
         raise ValueError(f"Argument `{name}` must have a batch axis. Received: a scalar")
     if arr.shape[0] == 0:
         raise ValueError(f"Argument `{name}` is empty (0 samples). Provide at least one sample.")
+    if np.dtype(arr.dtype).kind == "f":
+        bad = sum(_non_finite(block) for block in _blocks(arr))
+        if bad:
+            raise ValueError(f"Argument `{name}` contains {bad} NaN or infinite values. Clean the data first.")
+    return arr
+
+
+def _blocks(arr: Any):
+    """A NumPy array whole; an array-like in blocks of rows."""
+    if isinstance(arr, np.ndarray):
+        yield arr
+    else:
+        yield from rows.Rows(arr, int(np.prod(arr.shape[1:], dtype=np.int64)), np.float32).blocks()
+
+
+def _non_finite(arr: np.ndarray) -> int:
     # The float64 sum is finite whenever every value is (an overflowing sum of huge float64 values
     # falls through to the exact check); unlike np.isfinite it needs no array as large as x.
-    if arr.dtype.kind == "f" and not np.isfinite(np.sum(arr, dtype=np.float64)) and not np.isfinite(arr).all():
-        bad = int(np.size(arr) - np.count_nonzero(np.isfinite(arr)))
-        raise ValueError(f"Argument `{name}` contains {bad} NaN or infinite values. Clean the data first.")
-    return arr
+    if np.isfinite(np.sum(arr, dtype=np.float64)):
+        return 0
+    return int(np.size(arr) - np.count_nonzero(np.isfinite(arr)))
 
 
 def as_floats(arr: np.ndarray) -> np.ndarray:
@@ -41,29 +63,37 @@ def as_floats(arr: np.ndarray) -> np.ndarray:
 
 
 def inputs(x: Any, shape: tuple[int, ...] | None, name: str = "x",
-           check: Callable[[np.ndarray, str], None] | None = None) -> np.ndarray:
-    """``x`` as a C-contiguous (n, prod(shape)) array of the float type.
+           check: Callable[[np.ndarray, str], None] | None = None) -> np.ndarray | rows.Rows:
+    """``x`` as (n, prod(shape)) rows of the float type: a C-contiguous array, or ``Rows`` that convert
+    chunk by chunk when ``x`` would need a conversion of more than ``rows.STREAM_BYTES``.
 
     ``check(arr, name)``, the first layer's own test of its inputs (integer
-    ids for an Embedding), runs on the array as given.
+    ids for an Embedding), runs on the array as given (block by block for an array-like).
     """
     arr = _array(x, name)
     if check is not None:
-        check(arr, name)
-    if shape is not None and arr.ndim == len(shape) and shape[-1] == 1:
-        arr = arr.reshape(*arr.shape, 1)  # Keras adds the missing unit axis: fit(x_1d, y) on Input(shape=(1,))
-    if shape is not None and arr.shape[1:] != tuple(shape):
+        for block in _blocks(arr):
+            check(block, name)
+    given = tuple(arr.shape[1:])
+    if shape is not None and len(given) + 1 == len(shape) and shape[-1] == 1:
+        given = (*given, 1)  # Keras adds the missing unit axis: fit(x_1d, y) on Input(shape=(1,))
+    if shape is not None and given != tuple(shape):
         raise ValueError(
             f"Argument `{name}` must have shape (n, {', '.join(map(str, shape))}) to match the model's input "
             f"shape {(None, *shape)}. Received: shape={arr.shape}"
         )
-    arr = arr.reshape(arr.shape[0], -1)
-    return as_floats(arr)
+    n, width = int(arr.shape[0]), int(np.prod(given, dtype=np.int64))
+    dtype = config.dtype()
+    if isinstance(arr, np.ndarray) and (arr.dtype == dtype or n * width * dtype.itemsize < rows.STREAM_BYTES):
+        return as_floats(arr.reshape(n, width))
+    if isinstance(arr, np.ndarray):
+        arr = arr.reshape(n, width)
+    return rows.Rows(arr, width, dtype)
 
 
 def targets(y: Any, n: int, out_shape: tuple[int, ...], sparse: bool, name: str = "y") -> np.ndarray:
     """``y`` as a (n, k) float array: class ids in one column for sparse losses."""
-    arr = _array(y, name)
+    arr = np.asarray(_array(y, name))
     if arr.shape[0] != n:
         raise ValueError(f"Arguments `x` and `{name}` must have the same length. Received: x has {n} samples, "
                          f"{name} has {arr.shape[0]}")
@@ -108,7 +138,7 @@ def weights(sample_weight: Any, class_weight: dict | None, y: np.ndarray, sparse
     n = y.shape[0]
     sw = np.ones(n, config.dtype())
     if sample_weight is not None:
-        arr = _array(sample_weight, "sample_weight").reshape(-1)
+        arr = np.asarray(_array(sample_weight, "sample_weight")).reshape(-1)
         if arr.shape[0] != n:
             raise ValueError(f"Argument `sample_weight` must have one value per sample ({n}). Received: {arr.shape[0]}")
         if (arr < 0).any():

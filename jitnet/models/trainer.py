@@ -18,6 +18,7 @@ from .. import config, program
 from ..kernels import losses as kl
 from ..layers.base import regularizer_factors
 from .arena import Arena
+from .rows import Rows
 
 # Sigmoid or softmax outputs trained with crossentropy: the loss reads the
 # logits instead (the *_LOGITS code), stable, and dL/dz = p - y there.
@@ -36,9 +37,11 @@ class Inputs:
     ``batch_nnz`` is the most non-zeros a batch can hold (CSR only).
     """
 
-    def __init__(self, x: np.ndarray, ptr: np.ndarray = _NO_INDEX, idx: np.ndarray = _NO_INDEX,
+    def __init__(self, x: np.ndarray | Rows, ptr: np.ndarray = _NO_INDEX, idx: np.ndarray = _NO_INDEX,
                  val: np.ndarray | None = None, batch_nnz: int = 0) -> None:
-        self.x, self.ptr, self.idx, self.val, self.batch_nnz = x, ptr, idx, val, batch_nnz
+        self.rows = x if isinstance(x, Rows) else None  # converted chunk by chunk in ``Trainer._steps``
+        self.x = x if self.rows is None else np.zeros((0, x.width), x.dtype)
+        self.ptr, self.idx, self.val, self.batch_nnz = ptr, idx, val, batch_nnz
 
     @property
     def sparse(self) -> bool:
@@ -48,6 +51,8 @@ class Inputs:
     @property
     def n(self) -> int:
         """Number of samples."""
+        if self.rows is not None:
+            return self.rows.shape[0]
         return len(self.ptr) - 1 if self.sparse else self.x.shape[0]
 
 
@@ -168,8 +173,8 @@ class Trainer:
         return fn(*args)
 
     def inputs(self, x: np.ndarray, batch_size: int) -> Inputs:
-        """``x`` (n, features) as dense or, when sparse enough, CSR rows."""
-        if not self.sparse_ok or np.count_nonzero(x) > SPARSE_DENSITY * x.size:
+        """``x`` (n, features) as dense or, when sparse enough, CSR rows (``Rows`` stay dense)."""
+        if isinstance(x, Rows) or not self.sparse_ok or np.count_nonzero(x) > SPARSE_DENSITY * x.size:
             return Inputs(x)
         rows, cols = np.nonzero(x)
         ptr = np.zeros(x.shape[0] + 1, np.int64)
@@ -240,9 +245,13 @@ class Trainer:
 
     def _steps(self, mode: int, inputs: Inputs, y, sw, order, first: int, n_batches: int, batch_size: int,
                opt: tuple, iteration: int = 0, training: bool = False, out: np.ndarray | None = None) -> int:
+        out = self._no_out if out is None else out
+        if inputs.rows is not None:
+            x, y, sw, order, out = inputs.rows.chunk(np.asarray(order, np.int64), first, n_batches, batch_size,
+                                                     y, sw, out)
+            inputs, first = Inputs(x), 0
         data = self._data(inputs, y, sw, order, batch_size)
         run = (int(first), int(n_batches), int(batch_size), int(iteration), int(training))
-        out = self._no_out if out is None else out
         sparse = inputs.sparse
         args = (mode, data, self.program(sparse)[1], self.bufs, self._arena_group, self._head, opt, run, out)
         fn = self._compiled.get(sparse)
