@@ -1,4 +1,5 @@
-"""Save and load models as Keras 3 ``.keras`` files, weights as ``.weights.h5`` files.
+"""Save and load models as Keras 3 ``.keras`` files, weights as ``.weights.h5`` files (and Keras's legacy
+``.h5`` model files through ``legacy_h5``).
 
 A ``.keras`` file is a zip archive whose members are stored uncompressed,
 as Keras 3 writes them::
@@ -36,13 +37,14 @@ import h5py
 import numpy as np
 
 from ..utils.file_utils import atomic_write
-from . import h5_store
+from . import h5_store, legacy_h5
 from .serialization import ConfigError, model_from_config, model_to_config
 
 KERAS_VERSION = "3.15.1"  # the Keras release whose layout these files follow, checked by tests/saving/test_keras_interop.py
 CONFIG_NAME = "config.json"
 METADATA_NAME = "metadata.json"
 WEIGHTS_NAME = "model.weights.h5"
+LEGACY_SUFFIXES = (".h5", ".hdf5")  # Keras 2's single-file HDF5 models (``legacy_h5``)
 _MAX_JSON_BYTES = 64 << 20
 _BOMB_FLOOR_BYTES = 1 << 20
 _MAX_EXPANSION = 100  # declared / stored bytes of a member; deflate cannot exceed ~1032
@@ -63,6 +65,10 @@ def _path(filepath: Any, suffixes: tuple[str, ...], action: str) -> str:
             f"Received: filepath={path!r}"
         )
     return path
+
+
+def _is_legacy(path: str) -> bool:
+    return path.endswith(LEGACY_SUFFIXES) and not path.endswith(".weights.h5")
 
 
 def _check_target(path: str, overwrite: bool) -> None:
@@ -211,6 +217,9 @@ def _apply_noise_seeds(model: Any, metadata: Any) -> None:
 def save_model(model: Any, filepath: str | os.PathLike, overwrite: bool = True) -> None:
     """Save ``model`` to a Keras 3 ``.keras`` file: architecture, weights, compile config, optimizer state.
 
+    A name ending in ``.h5`` or ``.hdf5`` writes Keras's legacy HDF5 model
+    file instead (architecture, weights and compile config; see ``legacy_h5``).
+
     The file is written atomically: it holds either the previous or the new
     model, whatever happens during the save. ``overwrite=False`` raises
     ``FileExistsError`` if the file exists. Defaults to ``overwrite=True``.
@@ -219,10 +228,15 @@ def save_model(model: Any, filepath: str | os.PathLike, overwrite: bool = True) 
 
     if not isinstance(model, Sequential):
         raise TypeError(f"Expected a jitnet Sequential model. Received: {model!r}")
-    path = _path(filepath, (".keras",), "save (use save_weights for '.weights.h5' files)")
+    path = _path(filepath, (".keras", *LEGACY_SUFFIXES), "save (use save_weights for '.weights.h5' files)")
     _check_target(path, overwrite)
     if not model.built:
         warnings.warn(f"Model {model.name!r} is not built yet: {path} will hold no weights.", stacklevel=2)
+    if _is_legacy(path):
+        data = legacy_h5.model_bytes(model, KERAS_VERSION, _json_default)
+        with atomic_write(path) as f:
+            f.write(data)
+        return
     config_json = json.dumps(model_to_config(model), default=_json_default)
     from .. import __version__
 
@@ -241,7 +255,8 @@ def save_model(model: Any, filepath: str | os.PathLike, overwrite: bool = True) 
 
 def load_model(filepath: str | os.PathLike, custom_objects: dict | None = None, compile: bool = True,
                safe_mode: bool = True) -> Any:
-    """Load a ``.keras`` file written by jitnet or Keras 3 (Sequential models of jitnet's layers).
+    """Load a ``.keras`` file written by jitnet or Keras 3 (Sequential models of jitnet's layers), or a
+    legacy ``.h5`` model file written by Keras 3 or TF-Keras 2.x.
 
     Restores the architecture, the weights and, with ``compile=True``
     (default), the compile configuration and the optimizer state (slots,
@@ -251,7 +266,17 @@ def load_model(filepath: str | os.PathLike, custom_objects: dict | None = None, 
     from the file whatever ``safe_mode`` says; the argument exists for Keras
     compatibility. Unknown classes (e.g. ``Lambda``) raise ``ValueError``.
     """
-    path = _path(filepath, (".keras",), "load_model")
+    path = _path(filepath, (".keras", *LEGACY_SUFFIXES), "load_model")
+    if path.endswith(".weights.h5"):
+        raise ValueError(f"{path!r} holds weights only: build the model and call load_weights, or load a '.keras' "
+                         "or legacy '.h5' model file.")
+    if _is_legacy(path):
+        _check_source(path)
+        with _open_h5(path, path) as h5:
+            try:
+                return legacy_h5.load(h5, path, custom_objects, compile)
+            except (OSError, KeyError, RuntimeError) as err:  # h5py's errors on damaged data
+                raise ValueError(f"{path}: the file is corrupt ({err}).") from None
     config, metadata, weights = _read_archive(path)
     try:
         model = model_from_config(config, custom_objects, compile=compile)
@@ -283,8 +308,13 @@ def load_weights(model: Any, filepath: str | os.PathLike) -> None:
 
     Every array is checked (count, shape, dtype) before any weight changes.
     """
-    path = _path(filepath, (".weights.h5", ".keras"), "load_weights")
+    path = _path(filepath, (".weights.h5", ".keras", *LEGACY_SUFFIXES), "load_weights")
     _ensure_built(model, path)
+    if _is_legacy(path):
+        _check_source(path)
+        with _open_h5(path, path) as h5:
+            legacy_h5.assign(legacy_h5.read_weights(h5, model, path))
+        return
     if path.endswith(".keras"):
         _, _, weights = _read_archive(path)
         with _open_h5(io.BytesIO(weights), f"{path} ({WEIGHTS_NAME})") as h5:

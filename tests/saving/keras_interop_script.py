@@ -19,6 +19,12 @@ jitnet-written files (``name -> architecture``) and the Keras files to write
    statistics and all, so that no weight keeps its initial value), and the
    layer configs of the fresh model (``<arch>.keras_layers.json``).
 
+4. trains the recurrent model of ``every_layer.build_recurrent_steps`` for a
+   few steps from given weights (``steps.keras_after.npz``);
+5. loads each jitnet legacy model file ``<arch>.legacy.h5`` (predictions in
+   ``<arch>.legacy.keras_pred.npy``) and writes its own,
+   ``<arch>.keras_legacy.h5`` with ``<arch>.keras_legacy.pred.npy``.
+
 A summary goes to ``report.json``.
 """
 
@@ -116,6 +122,18 @@ def main(folder):
     model.compile(optimizer=keras.optimizers.Adam(0.01), loss="sparse_categorical_crossentropy")
     model.fit(x, y, epochs=1, batch_size=16, shuffle=False, verbose=0)
     np.savez(path("steps.keras_after.npz"), *model.get_weights())
+    for arch in plan["architectures"]:  # (5) legacy .h5 model files, both ways
+        x = data[arch][0]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            loaded = keras.saving.load_model(path(f"{arch}.legacy.h5"))
+            np.save(path(f"{arch}.legacy.keras_pred.npy"), loaded.predict(x, verbose=0))
+            report.setdefault("legacy_optimizers", {})[arch] = type(loaded.optimizer).__name__
+            model = build(arch)
+            model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+            model.fit(x, data[arch][1], epochs=1, batch_size=16, verbose=0)
+            model.save(path(f"{arch}.keras_legacy.h5"))
+        np.save(path(f"{arch}.keras_legacy.pred.npy"), model.predict(x, verbose=0))
     with open(path("report.json"), "w") as f:
         json.dump(report, f)
 

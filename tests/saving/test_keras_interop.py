@@ -122,6 +122,9 @@ def exchange(tmp_path_factory):
             model.fit(x, y, epochs=2, batch_size=16, verbose=0)
         model.save(folder / f"{name}.keras")
         np.save(folder / f"{name}.pred.npy", model.predict(x, verbose=0))
+        if not (folder / f"{arch}.legacy.h5").exists():
+            model.save(folder / f"{arch}.legacy.h5")
+            np.save(folder / f"{arch}.legacy.pred.npy", model.predict(x, verbose=0))
     x, y = every_layer.data((8,), n=STEPS * 16, seed=3, ids=True)
     np.save(folder / "steps.x.npy", x)
     np.save(folder / "steps.y.npy", y)
@@ -192,6 +195,19 @@ def test_jitnet_loads_keras_files(exchange, name, tmp_path):
     after = model.get_weights()
     assert all(np.all(np.isfinite(w)) for w in after)
     assert any(not np.array_equal(a, b) for a, b in zip(before, after))
+
+
+@pytest.mark.parametrize("arch", ARCHITECTURES)
+def test_legacy_h5_model_files_load_both_ways(exchange, arch):
+    folder, report = exchange
+    x, _ = data(folder, arch)
+    assert_close(np.load(folder / f"{arch}.legacy.keras_pred.npy"), np.load(folder / f"{arch}.legacy.pred.npy"),
+                 ATOL[arch], f"{arch} jitnet .h5 predictions in Keras")
+    assert report["legacy_optimizers"][arch] == "Adam"  # the compile settings came along
+    model = keras.models.load_model(folder / f"{arch}.keras_legacy.h5")
+    assert_close(model.predict(x, verbose=0), np.load(folder / f"{arch}.keras_legacy.pred.npy"), ATOL[arch],
+                 f"{arch} Keras .h5 predictions in jitnet")
+    assert isinstance(model.optimizer, keras.optimizers.Adam) and model.loss is not None
 
 
 @pytest.mark.parametrize("arch", ARCHITECTURES)

@@ -195,8 +195,8 @@ def test_model_checkpoint_writes_loadable_files(tmp_path):
 # ---------------------------------------------------------------------------
 def test_extensions_and_paths_are_checked(tmp_path):
     model = small_model()
-    with pytest.raises(ValueError, match=r"\.keras"):
-        model.save(tmp_path / "m.h5")
+    with pytest.raises(ValueError, match=r"'\.keras' or '\.h5' or '\.hdf5'"):
+        model.save(tmp_path / "m.txt")
     with pytest.raises(ValueError, match=r"\.weights\.h5"):
         model.save_weights(tmp_path / "m.h5")
     with pytest.raises(ValueError, match=r"\.weights\.h5"):
