@@ -17,15 +17,13 @@ import numpy as np
 from .. import config, program
 from ..kernels import losses as kl
 from ..layers.base import regularizer_factors
+from . import csr
 from .arena import Arena
 from .rows import Rows
 
 # Sigmoid or softmax outputs trained with crossentropy: the loss reads the
 # logits instead (the *_LOGITS code), stable, and dL/dz = p - y there.
 _FUSABLE = {"softmax": (kl.CCE, kl.SCCE), "logistic": (kl.BCE,)}
-# Inputs with at most this share of non-zeros, feeding a Dense first layer,
-# go to the kernels as CSR rows (multi-hot text: about 1-2%).
-SPARSE_DENSITY = 0.05
 # A compile taking longer than this is reported at verbose >= 1.
 REPORT_SECONDS = 1.0
 _NO_INDEX = np.zeros(1, np.int64)
@@ -42,6 +40,7 @@ class Inputs:
         self.rows = x if isinstance(x, Rows) else None  # converted chunk by chunk in ``Trainer._steps``
         self.x = x if self.rows is None else np.zeros((0, x.width), x.dtype)
         self.ptr, self.idx, self.val, self.batch_nnz = ptr, idx, val, batch_nnz
+        self.chunk_csr = False  # Rows: give each chunk to the kernels as CSR rows
 
     @property
     def sparse(self) -> bool:
@@ -54,6 +53,11 @@ class Inputs:
         if self.rows is not None:
             return self.rows.shape[0]
         return len(self.ptr) - 1 if self.sparse else self.x.shape[0]
+
+
+def _csr_inputs(x: np.ndarray, rows: tuple, batch_size: int) -> Inputs:
+    ptr, idx, val, per_row = rows
+    return Inputs(x[:0], ptr, idx, val, csr.batch_nnz(per_row, batch_size))
 
 
 def _weight_tables(arena_vars: list) -> tuple[np.ndarray, ...]:
@@ -172,16 +176,20 @@ class Trainer:
                 self.on_compile(seconds)
         return fn(*args)
 
-    def inputs(self, x: np.ndarray, batch_size: int) -> Inputs:
-        """``x`` (n, features) as dense or, when sparse enough, CSR rows (``Rows`` stay dense)."""
-        if isinstance(x, Rows) or not self.sparse_ok or np.count_nonzero(x) > SPARSE_DENSITY * x.size:
+    def inputs(self, x: np.ndarray | Rows, batch_size: int) -> Inputs:
+        """``x`` (n, features) as dense or, when sparse enough, CSR rows (``jitnet.models.csr``).
+
+        ``Rows`` read chunk by chunk become CSR rows per chunk when their first block is sparse enough.
+        """
+        if not self.sparse_ok:
             return Inputs(x)
-        rows, cols = np.nonzero(x)
-        ptr = np.zeros(x.shape[0] + 1, np.int64)
-        np.cumsum(np.bincount(rows, minlength=x.shape[0]), out=ptr[1:])
-        per_row = np.diff(ptr)
-        biggest = int(np.sort(per_row)[-batch_size:].sum())
-        return Inputs(x[:0], ptr, cols.astype(np.int64), x[rows, cols], biggest)
+        if isinstance(x, Rows):
+            inputs = Inputs(x)
+            first = next(x.blocks())
+            inputs.chunk_csr = csr.sparse_enough(int(np.count_nonzero(first)), first.size)
+            return inputs
+        rows = csr.rows_of(x)
+        return Inputs(x) if rows is None else _csr_inputs(x, rows, batch_size)
 
     def reserve(self, batch_size: int, ky: int = 1, nnz: int = 0) -> None:
         """Make the buffers hold batches of ``batch_size`` samples, ``ky`` target columns, ``nnz`` CSR values."""
@@ -249,7 +257,7 @@ class Trainer:
         if inputs.rows is not None:
             x, y, sw, order, out = inputs.rows.chunk(np.asarray(order, np.int64), first, n_batches, batch_size,
                                                      y, sw, out)
-            inputs, first = Inputs(x), 0
+            inputs, first = _csr_inputs(x, csr.build(x), batch_size) if inputs.chunk_csr else Inputs(x), 0
         data = self._data(inputs, y, sw, order, batch_size)
         run = (int(first), int(n_batches), int(batch_size), int(iteration), int(training))
         sparse = inputs.sparse
