@@ -54,9 +54,10 @@ def rows_of(x: np.ndarray) -> tuple | None:
     if entry is not None and entry[0]() is x and entry[1] == key:
         return entry[2]
     rows = build(x)
+    ident = id(x)
     try:
-        ref = weakref.ref(x, lambda _, i=id(x): _CACHE.pop(i, None))
+        ref = weakref.ref(x, lambda _: _CACHE.pop(ident, None))
     except TypeError:  # an array type without weak references: not kept
         return rows
-    _CACHE[id(x)] = (ref, key, rows)
+    _CACHE[ident] = (ref, key, rows)
     return rows
