@@ -57,7 +57,7 @@ class Rows:
         if isinstance(src, np.ndarray) and not isinstance(rows, slice):
             take_rows(np.asarray(src), rows, out)  # gathered and converted in one pass
             return out
-        part = src[rows]
+        part = src.oindex[rows] if hasattr(src, "oindex") and not isinstance(rows, slice) else src[rows]  # zarr
         part = part if isinstance(part, np.ndarray) else np.asarray(part)
         np.copyto(out, part.reshape(out.shape), casting="unsafe")
         return out

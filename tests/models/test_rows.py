@@ -41,9 +41,9 @@ def assert_runs_alike(a, b):
         np.testing.assert_array_equal(u, v)
 
 
-@pytest.mark.parametrize("kind", ["float64", "int16", "memmap_float64", "memmap_int32", "h5py"])
+@pytest.mark.parametrize("kind", ["float64", "int16", "memmap_float64", "memmap_int32", "h5py", "zarr"])
 def test_streamed_inputs_match_the_converted_array(kind, tmp_path):
-    source = X if kind.endswith("float64") or kind == "h5py" else np.round(X * 10)
+    source = X if kind.endswith("float64") or kind in ("h5py", "zarr") else np.round(X * 10)
     reference = run(source.astype("float32"))
     if kind.startswith("memmap"):
         np.save(tmp_path / "x.npy", source.astype(kind.split("_")[1]))
@@ -53,6 +53,10 @@ def test_streamed_inputs_match_the_converted_array(kind, tmp_path):
         with h5py.File(tmp_path / "x.h5", "w") as f:
             f["x"] = source
         x = h5py.File(tmp_path / "x.h5", "r")["x"]
+    elif kind == "zarr":
+        zarr = pytest.importorskip("zarr")
+        x = zarr.create_array(store=str(tmp_path / "x.zarr"), shape=source.shape, dtype="float64", chunks=(100, 12))
+        x[:] = source
     else:
         x = source.astype(kind)
     assert isinstance(data.inputs(x, (12,)), rows.Rows)
