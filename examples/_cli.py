@@ -8,9 +8,11 @@ from pathlib import Path
 import jitnet as keras
 
 
-def parse_args(description: str, epochs: int) -> argparse.Namespace:
-    """``--epochs``, ``--quick`` (a small slice of the data, for CI), ``--plot`` and ``--seed``."""
+def parse_args(description: str, epochs: int, jobs: int | None = None) -> argparse.Namespace:
+    """``--epochs``, ``--quick`` (a small slice of the data, for CI), ``--plot``, ``--seed`` (and ``--jobs``)."""
     parser = argparse.ArgumentParser(description=description)
+    if jobs is not None:
+        parser.add_argument("--jobs", type=int, default=jobs, help=f"processes for the search (default {jobs})")
     parser.add_argument("--epochs", type=int, default=epochs, help=f"training epochs (default {epochs})")
     parser.add_argument("--quick", action="store_true", help="a small slice of the data and 1-2 epochs")
     parser.add_argument("--plot", default=None, help="where to write the PNG of the curves")

@@ -33,15 +33,15 @@ __version__ = "0.1.0"
 
 
 def __getattr__(name: str):
-    # jitnet.saving pulls in h5py: imported on first use, not at start-up.
-    if name == "saving":
+    # jitnet.saving pulls in h5py, jitnet.wrappers scikit-learn: imported on first use, not at start-up.
+    if name in ("saving", "wrappers"):
         import importlib
 
-        return importlib.import_module(".saving", __name__)
+        return importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module 'jitnet' has no attribute {name!r}")
 
 __all__ = [
     "Input", "Model", "Sequential", "activations", "backend", "callbacks", "config", "constraints", "datasets",
     "initializers", "layers", "losses", "metrics", "models", "optimizers", "preprocessing", "regularizers", "saving",
-    "utils",
+    "utils", "wrappers",
 ]

@@ -2,7 +2,9 @@
 
 ``usable_cores()`` is the CPU affinity mask (a cpuset), capped by the
 cgroup v2 or v1 CPU quota (``docker --cpus=2``): a quota of 2.5 cores
-gives 2, since a third thread would be throttled.
+gives 2, since a third thread would be throttled. Inside a worker of a pool
+that runs several jobs at once (joblib, Dask), the thread share the pool set
+(``OMP_NUM_THREADS`` and its kin) caps it too.
 
 ``free_cores()`` measures the load that competes for those cores since its
 previous call and leaves this process's own CPU time out:
@@ -72,12 +74,27 @@ def _quota() -> tuple[float, str] | None:
     return None
 
 
+# Set by pools that run several jobs at once in one machine: joblib's loky workers
+# (``inner_max_num_threads``, cores / n_jobs by default) and Dask's nannies (1).
+_SHARE_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def worker_share() -> int | None:
+    """The threads a pool gave this process (the smallest of ``_SHARE_VARIABLES``), or None."""
+    values = [os.environ.get(name, "") for name in _SHARE_VARIABLES]
+    counts = [int(v) for v in values if v.strip().isdigit() and int(v) > 0]
+    return min(counts) if counts else None
+
+
 def usable_cores() -> int:
-    """Cores jitnet may use: the affinity mask, capped by the CPU quota (at least 1)."""
+    """Cores jitnet may use: the affinity mask, capped by the CPU quota and by a pool's share (at least 1)."""
     cores = len(allowed_cpus())
     quota = _quota()
     if quota is not None:
         cores = min(cores, int(quota[0] + 1e-9))
+    share = worker_share()
+    if share is not None:
+        cores = min(cores, share)
     return max(1, cores)
 
 

@@ -33,6 +33,12 @@ def run(script: Path, python: str, argv: list[str], env: dict | None = None) -> 
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
+def print_rows(results: dict, width: int, row) -> None:
+    """One table line per contender: ``row(result)`` after its label, or the error it failed with."""
+    for label, result in results.items():
+        print(f"{label:{width}s} " + (f"failed: {result['error']}" if "error" in result else row(result)))
+
+
 def run_cold(script: Path, argv: list[str]) -> dict:
     """``run`` in this interpreter with an empty jitnet program cache: the worker's ``first_fit`` is a cold compile."""
     with tempfile.TemporaryDirectory() as cache:

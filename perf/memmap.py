@@ -117,12 +117,8 @@ def main() -> None:
     reference = results["memory_float32"].get("epoch_s")
     print(f"784-512-10 on {n} samples ({gigabytes:g} GB as float64), batch 128, last of {epochs} epoch(s)")
     print(f"{'case':16s} {'s/epoch':>8s} {'vs memory':>10s} {'fit s':>7s} {'added anon MB':>14s}")
-    for case, r in results.items():
-        if "error" in r:
-            print(f"{case:16s} failed: {r['error']}")
-            continue
-        print(f"{case:16s} {r['epoch_s']:8.2f} {r['epoch_s'] / reference:9.2f}x {r['fit_s']:7.2f} "
-              f"{r['added_anon_mb']:14.0f}")
+    harness.print_rows(results, 16, lambda r: f"{r['epoch_s']:8.2f} {r['epoch_s'] / reference:9.2f}x "
+                                              f"{r['fit_s']:7.2f} {r['added_anon_mb']:14.0f}")
     print(json.dumps({"gigabytes": gigabytes, "samples": n, **results}))
 
 

@@ -186,3 +186,17 @@ def test_the_automatic_policy_leaves_numpys_blas_alone(monkeypatch, blas_state):
     assert _blas.numpy_threads() == [1] * len(_blas.numpy_threads())
     keras.config.set_num_threads(2)
     assert all(n == min(2, config.os.cpu_count()) for n in _blas.numpy_threads())
+
+
+def test_a_pools_thread_share_caps_the_cores(monkeypatch):
+    monkeypatch.setattr(_cpu, "allowed_cpus", lambda: set(range(8)))
+    monkeypatch.setattr(_cpu, "_quota", lambda: None)
+    for name in _cpu._SHARE_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    assert _cpu.worker_share() is None and _cpu.usable_cores() == 8
+    monkeypatch.setenv("OMP_NUM_THREADS", "4")  # joblib's loky worker with inner_max_num_threads=4
+    assert _cpu.usable_cores() == 4
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "1")  # a Dask nanny sets 1
+    assert _cpu.worker_share() == 1 and _cpu.usable_cores() == 1
+    monkeypatch.setenv("OMP_NUM_THREADS", "lots")
+    assert _cpu.worker_share() == 1

@@ -16,4 +16,11 @@ def load_model(filepath: Any, custom_objects: dict | None = None, compile: bool 
     return load(filepath, custom_objects=custom_objects, compile=compile, safe_mode=safe_mode)
 
 
-__all__ = ["Model", "Sequential", "load_model"]
+def clone_model(model: Sequential) -> Sequential:
+    """A new model of the same architecture with fresh weights, not compiled (Keras's ``clone_model``)."""
+    if not isinstance(model, Sequential):
+        raise TypeError(f"Argument `model` must be a jitnet Sequential model. Received: {model!r}")
+    return Sequential.from_config(model.get_config())
+
+
+__all__ = ["Model", "Sequential", "clone_model", "load_model"]
