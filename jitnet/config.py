@@ -13,6 +13,7 @@ import os
 import numpy as np
 
 from . import _blas, _cpu
+from ._validate import integer
 
 _FLOATX = "float32"
 _EPSILON = 1e-7
@@ -73,8 +74,7 @@ def set_num_threads(n: int) -> None:
     """Use ``n`` threads for Numba kernels and for numpy's and scipy's BLAS alike (turns off the automatic
     choice)."""
     global _FIXED
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise ValueError(f"Expected num_threads to be a positive integer, received: {n!r}")
+    n = integer("num_threads", n, 1)
     _apply(n)
     _blas.set_num_threads(n, numpy_too=True)
     _FIXED = True
@@ -116,9 +116,7 @@ def adapt_num_threads() -> int:
 def set_random_seed(seed: int) -> None:
     """Seed every random source jitnet uses (initializers, shuffling, dropout)."""
     global _SEED
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"Expected seed to be a non-negative integer, received: {seed!r}")
-    _SEED = int(seed)
+    _SEED = integer("seed", seed, 0)
     np.random.seed(_SEED % 2**32)
     from . import random
 

@@ -42,3 +42,15 @@ def test_class_weight_naming_a_missing_class_warns():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         _model().fit(x, y, class_weight={0: 1.0, 1: 2.0}, verbose=0)
+
+
+def test_argument_checks_go_through_one_validator():
+    """No hand-written "a number, not a bool" check outside jitnet/_validate.py: one message form for all."""
+    import re
+    from pathlib import Path
+
+    root = Path(keras.__file__).parent
+    pattern = re.compile(r"isinstance\([^()]*,\s*bool\)")
+    found = [f"{path.relative_to(root)}:{i}" for path in root.rglob("*.py") if path.name != "_validate.py"
+             for i, line in enumerate(path.read_text().splitlines(), 1) if pattern.search(line)]
+    assert found == []

@@ -485,7 +485,7 @@ def test_scheduler_accepts_epoch_only_schedule_and_numpy_floats():
 def test_scheduler_rejects_non_numbers():
     cb = LearningRateScheduler(lambda epoch, lr: "fast")
     cb.set_model(FakeModel())
-    with pytest.raises(ValueError, match="should be a float. Got: fast"):
+    with pytest.raises(ValueError, match="`learning_rate` must be a float >= 0. Received: learning_rate='fast'"):
         cb.on_epoch_begin(0)
 
 

@@ -123,7 +123,7 @@ def test_deserialize_custom_schedule():
     [
         (lambda: schedules.ExponentialDecay(0.1, 0, 0.5), "Received: decay_steps=0"),
         (lambda: schedules.InverseTimeDecay(0.1, -1, 0.5), "Received: decay_steps=-1"),
-        (lambda: schedules.PolynomialDecay(0.1, 0), "`decay_steps` must be > 0"),
+        (lambda: schedules.PolynomialDecay(0.1, 0), "`decay_steps` must be a float > 0"),
         (lambda: schedules.CosineDecay(0.1, 0), "decay_steps"),
         (lambda: schedules.CosineDecay(0.1, 10, warmup_steps=-1), "Received: warmup_steps=-1"),
         (lambda: schedules.PiecewiseConstantDecay([10, 20], [1.0, 0.5]), "1 less than the length of values"),

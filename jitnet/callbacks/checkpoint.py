@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from .._validate import integer
 from .base import Logs, _print
 from .monitor import MonitorCallback
 
@@ -60,13 +61,8 @@ class ModelCheckpoint(MonitorCallback):
         self._batches_seen_since_last_saving = 0
         self._last_batch_seen = 0
         self._current_epoch = 0
-        if save_freq != "epoch" and (
-            isinstance(save_freq, bool) or not isinstance(save_freq, int) or save_freq < 1
-        ):
-            raise ValueError(
-                f"Unrecognized save_freq: {save_freq!r}. "
-                "Expected save_freq are 'epoch' or a positive integer."
-            )
+        if save_freq != "epoch":
+            integer("save_freq", save_freq, 1, what="'epoch' or a positive integer")
         if save_weights_only:
             if not self.filepath.endswith(".weights.h5"):
                 raise ValueError(

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Callable
 from typing import Any
 
+from .._validate import real
 from .base import Callback, Logs, _function_config, _function_from_config, _print
 
 
@@ -36,11 +36,7 @@ class LearningRateScheduler(Callback):
             lr = self.schedule(epoch, float(optimizer.learning_rate))
         except TypeError:  # old API: schedule(epoch)
             lr = self.schedule(epoch)
-        if isinstance(lr, bool) or not isinstance(lr, numbers.Real):
-            raise ValueError(  # noqa: TRY004 (Keras raises ValueError here)
-                f"The output of the `schedule` function should be a float. Got: {lr}"
-            )
-        optimizer.learning_rate = float(lr)
+        optimizer.learning_rate = real("learning_rate", lr, 0.0)  # the output of `schedule`
         if self.verbose > 0:
             _print(f"\nEpoch {epoch + 1}: LearningRateScheduler setting learning rate to {lr}.")
 

@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from .._validate import integer
 from . import _cache
 
 Sequences = tuple[np.ndarray, np.ndarray]  # (values, lengths), both int64
@@ -28,11 +29,7 @@ Sequences = tuple[np.ndarray, np.ndarray]  # (values, lengths), both int64
 
 def check_int(name: str, value: Any, allow_none: bool = False) -> None:
     """Raise ``TypeError`` naming ``name`` unless ``value`` is an integer (or None if allowed)."""
-    if value is None and allow_none:
-        return
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        kind = "an integer or None" if allow_none else "an integer"
-        raise TypeError(f"Expected {name} to be {kind}, received: {name}={value!r}")
+    integer(name, value, none=allow_none, error=TypeError)
 
 
 def check_arguments(

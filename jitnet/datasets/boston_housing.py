@@ -12,12 +12,12 @@ illustrate such issues.
 
 from __future__ import annotations
 
-from numbers import Real
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from .._validate import real
 from . import _cache
 from ._safe_npz import load_npz
 
@@ -27,14 +27,9 @@ FILE_HASHES = {
 
 
 def check_test_split(test_split: Any) -> None:
-    """Raise unless ``0 <= test_split < 1`` (``TypeError`` if it is not a number)."""
-    if isinstance(test_split, bool) or not isinstance(test_split, Real):
-        raise TypeError(f"Expected test_split to be a number, received: test_split={test_split!r}")
-    if not 0 <= test_split < 1:
-        raise ValueError(
-            f"Expected test_split to be in [0, 1) (the fraction of samples kept for testing), "
-            f"received: test_split={test_split!r}"
-        )
+    """Raise unless ``0 <= test_split < 1``, the fraction of samples kept for testing (``TypeError`` if it is
+    not a number)."""
+    real("test_split", test_split, 0.0, 1.0, high_open=True, error=TypeError)
 
 
 def load_xy(path: Path) -> tuple[np.ndarray, np.ndarray]:

@@ -4,23 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
+from .._validate import integer, is_integer
 from .base import Layer
 
 
 def int_tuple(name: str, value: Any, rank: int) -> tuple[int, ...]:
     """``value`` (an int or a tuple of ``rank`` ints) as a tuple of positive ints."""
-    items = (value,) * rank if isinstance(value, (int, np.integer)) and not isinstance(value, bool) else value
+    expected = f"an int or a tuple of {rank} positive ints"
+    items = (value,) * rank if is_integer(value) else value
     try:
         items = tuple(items)
     except TypeError:
-        raise TypeError(f"Argument `{name}` must be an int or a tuple of {rank} ints. Received: {name}={value!r}") from None
-    if len(items) != rank or not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in items):
-        raise TypeError(f"Argument `{name}` must be an int or a tuple of {rank} ints. Received: {name}={value!r}")
-    if min(items) <= 0:
-        raise ValueError(f"Argument `{name}` must hold positive integers. Received: {name}={value!r}")
-    return tuple(int(v) for v in items)
+        raise TypeError(f"Argument `{name}` must be {expected}. Received: {name}={value!r}") from None
+    if len(items) != rank:
+        raise TypeError(f"Argument `{name}` must be {expected}. Received: {name}={value!r}")
+    return tuple(integer(name, v, 1, error=TypeError) for v in items)
 
 
 def check_padding(value: Any, allowed: tuple[str, ...] = ("valid", "same")) -> str:

@@ -17,6 +17,7 @@ import numpy as np
 
 from .. import activations, config, constraints, initializers, regularizers
 from .._registry import to_snake_case
+from .._validate import integer
 from ..program.builder import ProgramBuilder
 
 _NAME_COUNTS: dict[str, int] = defaultdict(int)
@@ -262,12 +263,7 @@ def resolve(kind: str, value: Any) -> Any:
 
 def positive_int(name: str, value: Any) -> int:
     """``value`` as a positive int (an integral float is accepted), else a TypeError/ValueError naming ``name``."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) and not (
-            isinstance(value, float) and value.is_integer()):
-        raise TypeError(f"Argument `{name}` must be a positive integer. Received: {name}={value!r}")
-    if value <= 0:
-        raise ValueError(f"Argument `{name}` must be a positive integer. Received: {name}={value}")
-    return int(value)
+    return integer(name, value, 1, integral_float=True, error=TypeError)
 
 
 class KernelLayer(Layer):

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
+from .._validate import real
 from .base import Layer, ProgramBuilder, resolve
 
 
@@ -24,12 +23,7 @@ def _check_axis(layer: Layer, axis: Any, input_shape: tuple[int, ...]) -> None:
 
 
 def _positive(name: str, value: float) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"Argument `{name}` must be a positive number. Received: {name}={value!r}")
-    value = float(value)
-    if not value > 0:
-        raise ValueError(f"Argument `{name}` must be positive. Received: {name}={value}")
-    return value
+    return real(name, value, 0.0, low_open=True, error=TypeError)
 
 
 class _Normalization(Layer):

@@ -4,16 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
+from .._validate import real
 from .base import Layer, ProgramBuilder
 
 
 def _number(name: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) or not np.isfinite(value):
-        raise TypeError(f"Argument `{name}` must be a finite number (one value for every channel). "
-                        f"Received: {name}={value!r}")
-    return float(value)
+    return real(name, value, error=TypeError)  # one value for every channel
 
 
 class Rescaling(Layer):

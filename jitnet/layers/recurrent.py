@@ -12,9 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 from .. import activations, random
+from .._validate import real
 from ..kernels import dropout as kd
 from ..kernels.ops import recurrence
 from .base import Layer, ProgramBuilder, options_config, positive_int, regularizer_factors, resolve
@@ -32,11 +31,7 @@ def _gate_activation(name: str, value: Any) -> activations.Activation:
 
 
 def _rate(name: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"Argument `{name}` must be a number in [0, 1). Received: {name}={value!r}")
-    if not 0.0 <= float(value) < 1.0:
-        raise ValueError(f"Argument `{name}` must be in [0, 1). Received: {name}={value}")
-    return float(value)
+    return real(name, value, 0.0, 1.0, high_open=True, error=TypeError)
 
 
 class _RNN(Layer):

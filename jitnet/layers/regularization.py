@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 from .. import random
+from .._validate import real
 from ..kernels import dropout as kd
 from .base import Layer, ProgramBuilder
 
@@ -17,13 +16,8 @@ class _Noise(Layer):
 
     def __init__(self, value: float, seed: int | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-            raise TypeError(f"Argument `{self.argument}` must be a number. Received: {self.argument}={value!r}")
-        value = float(value)
-        upper = 1.0 if self.argument == "rate" else float("inf")
-        if not 0.0 <= value < upper:
-            bound = "[0, 1)" if self.argument == "rate" else ">= 0"
-            raise ValueError(f"Argument `{self.argument}` must be in {bound}. Received: {self.argument}={value}")
+        high = 1.0 if self.argument == "rate" else None
+        value = real(self.argument, value, 0.0, high, high_open=True, error=TypeError)
         setattr(self, self.argument, value)
         self.seed = seed
         self._seed = random.draw_seed(seed)

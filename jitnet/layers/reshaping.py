@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from .._validate import integer, is_integer
 from ._windows import check_data_format, check_input_rank
 from .base import Layer, ProgramBuilder
 
@@ -63,12 +64,12 @@ class Reshape(Layer):
 
 
 def _pair(value: Any) -> tuple[int, int]:
-    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+    if is_integer(value):
         value = (value, value)
     pair = tuple(value)
-    if len(pair) != 2 or not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= 0 for v in pair):
+    if len(pair) != 2:
         raise ValueError
-    return int(pair[0]), int(pair[1])
+    return integer("padding", pair[0], 0), integer("padding", pair[1], 0)
 
 
 class _ZeroPadding(Layer):

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from .. import config
+from .._validate import integer
 from . import rows
 
 
@@ -145,12 +146,11 @@ def weights(sample_weight: Any, class_weight: dict | None, y: np.ndarray, sparse
             raise ValueError("Argument `sample_weight` must be non-negative.")
         sw *= arr
     if class_weight is not None:
-        if not isinstance(class_weight, dict) or not class_weight or not all(
-                isinstance(k, (int, np.integer)) and not isinstance(k, bool) and k >= 0 for k in class_weight):
-            raise TypeError(
-                f"Argument `class_weight` must be a non-empty dict {{class_id: weight}} with class ids >= 0. "
-                f"Received: {class_weight!r}"
-            )
+        if not isinstance(class_weight, dict) or not class_weight:
+            raise TypeError(f"Argument `class_weight` must be a non-empty dict {{class_id: weight}}. "
+                            f"Received: class_weight={class_weight!r}")
+        for k in class_weight:
+            integer("class_weight key", k, 0, error=TypeError)
         unknown = sorted(int(k) for k in class_weight if n_classes is not None and k >= n_classes)
         if unknown:
             warnings.warn(f"`class_weight` names classes the model does not have ({n_classes} classes, ids 0 to "
@@ -167,8 +167,4 @@ def weights(sample_weight: Any, class_weight: dict | None, y: np.ndarray, sparse
 
 def positive_int(name: str, value: Any, allow_none: bool = False) -> int | None:
     """``value`` as a positive int, or a ValueError naming ``name``."""
-    if value is None and allow_none:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"Argument `{name}` must be a positive integer. Received: {name}={value!r}")
-    return int(value)
+    return integer(name, value, 1, none=allow_none)

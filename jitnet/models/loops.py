@@ -9,7 +9,6 @@ every batch (it overrides a per-batch hook), chunks are one batch long.
 from __future__ import annotations
 
 import math
-import numbers
 import time
 import warnings
 from collections.abc import Callable
@@ -18,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from .. import config, random
+from .._validate import integer, real
 from ..callbacks import CallbackList
 from . import data
 from .trainer import Inputs
@@ -63,9 +63,7 @@ def _warm_up(trainer, verbose: Any, *calls: tuple) -> None:
 
 
 def _split(x, y, sw, validation_split: float):
-    if isinstance(validation_split, bool) or not isinstance(validation_split, numbers.Real) or \
-            not 0.0 <= validation_split < 1.0:
-        raise ValueError(f"Argument `validation_split` must be in [0, 1). Received: validation_split={validation_split!r}")
+    validation_split = real("validation_split", validation_split, 0.0, 1.0, high_open=True)
     if validation_split == 0.0:
         return (x, y, sw), None
     n = x.shape[0]
@@ -124,8 +122,7 @@ def fit(model: Any, x: Any = None, y: Any = None, batch_size: int | None = None,
     """See ``Sequential.fit``."""
     batch_size = data.positive_int("batch_size", 32 if batch_size is None else batch_size)
     epochs = data.positive_int("epochs", epochs)
-    if isinstance(initial_epoch, bool) or not isinstance(initial_epoch, (int, np.integer)) or initial_epoch < 0:
-        raise ValueError(f"Argument `initial_epoch` must be a non-negative integer. Received: {initial_epoch!r}")
+    initial_epoch = integer("initial_epoch", initial_epoch, 0)
     validation_freq = data.positive_int("validation_freq", validation_freq)
     steps_per_epoch = data.positive_int("steps_per_epoch", steps_per_epoch, allow_none=True)
     validation_steps = data.positive_int("validation_steps", validation_steps, allow_none=True)

@@ -10,7 +10,6 @@ float64 ``hyper`` array the kernel reads) and of its state rows
 from __future__ import annotations
 
 import math
-import numbers
 import sys
 import warnings
 from collections.abc import Callable
@@ -19,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from .._registry import Registry
+from .._validate import boolean, real
 from . import schedules
 
 # Keras 3 arguments kept in configs (Keras's order). jitnet supports only
@@ -34,45 +34,8 @@ _FIXED = ("use_ema", "loss_scale_factor", "gradient_accumulation_steps")
 _IGNORED_CONFIG_KEYS = ("jit_compile", "is_legacy_optimizer")  # tf.keras 2.11+ configs
 
 
-def check_float(
-    name: str,
-    value: Any,
-    low: float | None = None,
-    high: float | None = None,
-    *,
-    low_open: bool = False,
-    high_open: bool = False,
-    none: bool = False,
-) -> float | None:
-    """``value`` as a float within ``[low, high]`` (ends open on request).
+check_float, check_bool = real, boolean  # the names the optimizers use
 
-    ``ValueError`` naming the argument, the expected range and the value
-    received otherwise. ``none=True`` lets ``None`` through.
-    """
-    if value is None and none:
-        return None
-    ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
-    if ok and low is not None:
-        ok = value > low if low_open else value >= low
-    if ok and high is not None:
-        ok = value < high if high_open else value <= high
-    if not ok:
-        if low is not None and high is not None:
-            expected = f"a float in {'(' if low_open else '['}{low}, {high}{')' if high_open else ']'}"
-        elif low is not None:
-            expected = f"a float {'>' if low_open else '>='} {low}"
-        else:
-            expected = "a finite float"
-        expected += " or None" if none else ""
-        raise ValueError(f"Argument `{name}` must be {expected}. Received: {name}={value!r}")
-    return float(value)
-
-
-def check_bool(name: str, value: Any) -> bool:
-    """``value`` if it is a bool, else ``TypeError``."""
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"Argument `{name}` must be a bool. Received: {name}={value!r}")
-    return bool(value)
 
 
 def _user_stacklevel() -> int:
@@ -203,13 +166,7 @@ class Optimizer:
             )
         if isinstance(value, np.ndarray) and value.ndim == 0:
             value = value.item()
-        ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
-        if not ok or value < 0:
-            raise ValueError(
-                "Argument `learning_rate` must be a float >= 0, a LearningRateSchedule "
-                f"or a callable. Received: learning_rate={value!r}"
-            )
-        self._learning_rate = float(value)
+        self._learning_rate = real("learning_rate", value, 0.0)  # or a LearningRateSchedule, or a callable
 
     lr = learning_rate  # Keras 2 alias: ``opt.lr`` reads and sets the learning rate
 

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from .._registry import Registry
+from .._validate import real
 
 
 class LearningRateSchedule:
@@ -55,8 +56,7 @@ def _result(value: np.ndarray, step: Any) -> float | np.ndarray:
 
 
 def _check_decay_steps(name: str, value: Any) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.number)) or not value > 0:
-        raise ValueError(f"Argument `{name}` must be > 0. Received: {name}={value!r}")
+    real(name, value, 0.0, low_open=True)
 
 
 class _RateDecay(LearningRateSchedule):
@@ -258,8 +258,7 @@ class CosineDecay(LearningRateSchedule):
         warmup_steps: int = 0,
     ) -> None:
         _check_decay_steps("decay_steps", decay_steps)
-        if isinstance(warmup_steps, bool) or not isinstance(warmup_steps, (int, float, np.number)) or warmup_steps < 0:
-            raise ValueError(f"Argument `warmup_steps` must be >= 0. Received: warmup_steps={warmup_steps!r}")
+        real("warmup_steps", warmup_steps, 0.0)
         self.initial_learning_rate = initial_learning_rate
         self.decay_steps = decay_steps
         self.alpha = alpha

@@ -36,6 +36,7 @@ from typing import Any
 import h5py
 import numpy as np
 
+from .._validate import is_integer
 from ..utils.file_utils import atomic_write
 from . import h5_store, legacy_h5
 from .serialization import ConfigError, model_from_config, model_to_config
@@ -206,7 +207,7 @@ def _apply_noise_seeds(model: Any, metadata: Any) -> None:
     if not isinstance(seeds, list) or len(seeds) != len(model.layers):
         return
     for layer, seed in zip(model.layers, seeds):
-        if isinstance(seed, int) and not isinstance(seed, bool) and 0 <= seed < 2**63 and hasattr(layer, "_seed") \
+        if is_integer(seed) and 0 <= seed < 2**63 and hasattr(layer, "_seed") \
                 and getattr(layer, "seed", 0) is None:
             layer._seed = seed
 

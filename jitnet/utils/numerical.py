@@ -6,6 +6,8 @@ from typing import Any
 
 import numpy as np
 
+from .._validate import integer
+
 
 def to_categorical(x: Any, num_classes: int | None = None) -> np.ndarray:
     """Convert a class vector (integers) to a one-hot (binary class) matrix.
@@ -38,9 +40,7 @@ def to_categorical(x: Any, num_classes: int | None = None) -> np.ndarray:
         if x.size == 0:
             raise ValueError("Cannot infer num_classes from an empty `x`; pass num_classes.")
         num_classes = int(x.max()) + 1
-    if isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer)) or num_classes < 1:
-        raise ValueError(f"Expected num_classes to be a positive integer, received: num_classes={num_classes!r}")
-    num_classes = int(num_classes)
+    num_classes = integer("num_classes", num_classes, 1)
     if x.size and (x.min() < 0 or x.max() >= num_classes):
         raise ValueError(
             f"Every class in `x` must lie in [0, num_classes) = [0, {num_classes}); "

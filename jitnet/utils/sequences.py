@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from .. import config
+from .._validate import integer
 from ..kernels import text as _text
 
 _NUMERIC_KINDS = "biuf"
@@ -86,8 +87,7 @@ def multi_hot(sequences: Any, num_classes: int, dtype: Any = None) -> np.ndarray
         array([[0., 1., 0., 1.],
                [1., 0., 1., 0.]], dtype=float32)
     """
-    if isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer)) or num_classes < 1:
-        raise ValueError(f"Expected num_classes to be a positive integer, received: num_classes={num_classes!r}")
+    integer("num_classes", num_classes, 1)
     dtype = np.dtype(config.floatx() if dtype is None else dtype)
     if dtype.kind not in _NUMERIC_KINDS:
         raise ValueError(f"Expected a numeric dtype, received: dtype={dtype}")
@@ -163,8 +163,7 @@ def pad_sequences(
         raise ValueError("`sequences` must be iterable.")
     _check_choice("padding", padding)
     _check_choice("truncating", truncating)
-    if maxlen is not None and (isinstance(maxlen, bool) or not isinstance(maxlen, (int, np.integer)) or maxlen < 0):
-        raise ValueError(f"Expected maxlen to be None or a non-negative integer, received: maxlen={maxlen!r}")
+    integer("maxlen", maxlen, 0, none=True)
     out_dtype = np.dtype(dtype)
     if not isinstance(value, str) and out_dtype.kind in _NUMERIC_KINDS:
         try:

@@ -39,7 +39,7 @@ def unchanged(model, call, error, match):
     ({"batch_size": 0}, ValueError, "`batch_size` must be a positive integer"),
     ({"batch_size": 2.5}, ValueError, "`batch_size`"),
     ({"epochs": -1}, ValueError, "`epochs` must be a positive integer"),
-    ({"validation_split": 1.0}, ValueError, r"`validation_split` must be in \[0, 1\)"),
+    ({"validation_split": 1.0}, ValueError, r"`validation_split` must be a float in \[0, 1\)"),
     ({"validation_data": (X[:, :2], Y)}, ValueError, "validation_data"),
     ({"validation_data": X}, ValueError, "validation_data"),
     ({"y": np.eye(3)[Y][:, :2]}, ValueError, "class ids"),
