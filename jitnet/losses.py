@@ -103,74 +103,237 @@ def rows(y_true: Any, y_pred: Any, sparse: bool) -> tuple[np.ndarray, np.ndarray
     return true2, pred2, shape
 
 
-def _loss_class(name: str, code: int, keywords: tuple[str, ...] = (), sparse: bool = False,
-                default_name: str | None = None) -> type:
-    def __init__(self, *args: Any, name: str | None = None, reduction: str = "sum_over_batch_size", **kwargs: Any):
-        for key, value in zip(keywords, args):
-            kwargs[key] = value
-        unknown = set(kwargs) - set(keywords)
-        if unknown:
-            raise TypeError(f"{type(self).__name__} got unexpected keyword arguments: {sorted(unknown)}")
-        Loss.__init__(self, name=name, reduction=reduction, **kwargs)
-
-    doc = f"Keras's ``{name}`` loss." + (f" Keyword arguments: {', '.join(keywords)}." if keywords else "")
-    return type(name, (Loss,), {"__init__": __init__, "code": code, "sparse": sparse, "__doc__": doc,
-                                "default_name": default_name})
-
-
-_CE = ("from_logits", "label_smoothing")
-BinaryCrossentropy = _loss_class("BinaryCrossentropy", kl.BCE, _CE)
-CategoricalCrossentropy = _loss_class("CategoricalCrossentropy", kl.CCE, _CE)
-SparseCategoricalCrossentropy = _loss_class("SparseCategoricalCrossentropy", kl.SCCE, ("from_logits",), sparse=True)
-MeanSquaredError = _loss_class("MeanSquaredError", kl.MSE)
-MeanAbsoluteError = _loss_class("MeanAbsoluteError", kl.MAE)
-MeanAbsolutePercentageError = _loss_class("MeanAbsolutePercentageError", kl.MAPE)
-MeanSquaredLogarithmicError = _loss_class("MeanSquaredLogarithmicError", kl.MSLE)
-Huber = _loss_class("Huber", kl.HUBER, ("delta",), default_name="huber_loss")
-LogCosh = _loss_class("LogCosh", kl.LOG_COSH)
-Hinge = _loss_class("Hinge", kl.HINGE)
-SquaredHinge = _loss_class("SquaredHinge", kl.SQUARED_HINGE)
-CategoricalHinge = _loss_class("CategoricalHinge", kl.CATEGORICAL_HINGE)
-KLDivergence = _loss_class("KLDivergence", kl.KLD)
-Poisson = _loss_class("Poisson", kl.POISSON)
-
-_CLASSES = (BinaryCrossentropy, CategoricalCrossentropy, SparseCategoricalCrossentropy, MeanSquaredError,
-            MeanAbsoluteError, MeanAbsolutePercentageError, MeanSquaredLogarithmicError, Huber, LogCosh, Hinge,
-            SquaredHinge, CategoricalHinge, KLDivergence, Poisson)
-_ALIASES = {
-    "mse": MeanSquaredError, "mae": MeanAbsoluteError, "mape": MeanAbsolutePercentageError,
-    "msle": MeanSquaredLogarithmicError, "kld": KLDivergence, "kl_divergence": KLDivergence,
-    "kullback_leibler_divergence": KLDivergence, "huber_loss": Huber, "log_cosh": LogCosh, "logcosh": LogCosh,
-    "huber": Huber,
-}
-
-
-def _function(cls: type, name: str):
-    def fn(y_true: Any, y_pred: Any, **kwargs: Any) -> np.ndarray:
-        return cls(**kwargs).per_sample(y_true, y_pred)
-
-    fn.__name__ = fn.__qualname__ = name
-    fn.__doc__ = f"Per-sample {name} (see ``{cls.__name__}``)."
-    fn.loss_class = cls
-    return fn
-
-
 LOSSES = Registry("loss", base=Loss)
-for _cls in _CLASSES:
-    LOSSES.add(_cls.__name__, _cls)
-    _fn = _function(_cls, to_snake_case(_cls.__name__))
-    globals()[_fn.__name__] = _fn
-    LOSSES.add(_fn.__name__, _cls)
-for _alias, _cls in _ALIASES.items():
-    LOSSES.add(_alias, _cls)
-    globals().setdefault(_alias, _function(_cls, _alias))
-del _cls, _fn, _alias
+_REDUCTION = "sum_over_batch_size"
+
+
+def _settings(**given: Any) -> dict:
+    """The keyword arguments that differ from their defaults: what ``get_config`` reports beside the name."""
+    defaults = {"from_logits": False, "label_smoothing": 0.0, "delta": 1.0}
+    return {k: v for k, v in given.items() if v != defaults[k]}
+
+
+@LOSSES.register("BinaryCrossentropy", "binary_crossentropy")
+class BinaryCrossentropy(Loss):
+    """Keras's binary crossentropy. Defaults to ``from_logits=False``, ``label_smoothing=0``."""
+
+    code = kl.BCE
+
+    def __init__(self, from_logits: bool = False, label_smoothing: float = 0.0, name: str | None = None,
+                 reduction: str = _REDUCTION) -> None:
+        super().__init__(name, reduction, **_settings(from_logits=from_logits, label_smoothing=label_smoothing))
+
+
+@LOSSES.register("CategoricalCrossentropy", "categorical_crossentropy")
+class CategoricalCrossentropy(BinaryCrossentropy):
+    """Keras's categorical crossentropy (one-hot targets). Defaults to ``from_logits=False``,
+    ``label_smoothing=0``."""
+
+    code = kl.CCE
+
+
+@LOSSES.register("SparseCategoricalCrossentropy", "sparse_categorical_crossentropy")
+class SparseCategoricalCrossentropy(Loss):
+    """Keras's sparse categorical crossentropy (class-id targets). Defaults to ``from_logits=False``."""
+
+    code = kl.SCCE
+    sparse = True
+
+    def __init__(self, from_logits: bool = False, name: str | None = None, reduction: str = _REDUCTION) -> None:
+        super().__init__(name, reduction, **_settings(from_logits=from_logits))
+
+
+@LOSSES.register("Huber", "huber", "huber_loss")
+class Huber(Loss):
+    """Keras's Huber loss. Defaults to ``delta=1``."""
+
+    code = kl.HUBER
+    default_name = "huber_loss"
+
+    def __init__(self, delta: float = 1.0, name: str | None = None, reduction: str = _REDUCTION) -> None:
+        super().__init__(name, reduction, **_settings(delta=delta))
+
+
+class _Plain(Loss):
+    """A loss without settings of its own."""
+
+    def __init__(self, name: str | None = None, reduction: str = _REDUCTION) -> None:
+        super().__init__(name, reduction)
+
+
+@LOSSES.register("MeanSquaredError", "mean_squared_error", "mse")
+class MeanSquaredError(_Plain):
+    """Keras's mean squared error."""
+
+    code = kl.MSE
+
+
+@LOSSES.register("MeanAbsoluteError", "mean_absolute_error", "mae")
+class MeanAbsoluteError(_Plain):
+    """Keras's mean absolute error."""
+
+    code = kl.MAE
+
+
+@LOSSES.register("MeanAbsolutePercentageError", "mean_absolute_percentage_error", "mape")
+class MeanAbsolutePercentageError(_Plain):
+    """Keras's mean absolute percentage error."""
+
+    code = kl.MAPE
+
+
+@LOSSES.register("MeanSquaredLogarithmicError", "mean_squared_logarithmic_error", "msle")
+class MeanSquaredLogarithmicError(_Plain):
+    """Keras's mean squared logarithmic error."""
+
+    code = kl.MSLE
+
+
+@LOSSES.register("LogCosh", "log_cosh", "logcosh")
+class LogCosh(_Plain):
+    """Keras's log-cosh loss."""
+
+    code = kl.LOG_COSH
+
+
+@LOSSES.register("Hinge", "hinge")
+class Hinge(_Plain):
+    """Keras's hinge loss (labels -1/1, or 0/1 mapped to them)."""
+
+    code = kl.HINGE
+
+
+@LOSSES.register("SquaredHinge", "squared_hinge")
+class SquaredHinge(_Plain):
+    """Keras's squared hinge loss."""
+
+    code = kl.SQUARED_HINGE
+
+
+@LOSSES.register("CategoricalHinge", "categorical_hinge")
+class CategoricalHinge(_Plain):
+    """Keras's categorical hinge loss."""
+
+    code = kl.CATEGORICAL_HINGE
+
+
+@LOSSES.register("KLDivergence", "kl_divergence", "kld", "kullback_leibler_divergence")
+class KLDivergence(_Plain):
+    """Keras's Kullback-Leibler divergence."""
+
+    code = kl.KLD
+
+
+@LOSSES.register("Poisson", "poisson")
+class Poisson(_Plain):
+    """Keras's Poisson loss."""
+
+    code = kl.POISSON
+
+
+def _per_sample(cls: type, y_true: Any, y_pred: Any, **settings: Any) -> np.ndarray:
+    return cls(**settings).per_sample(y_true, y_pred)
+
+
+def binary_crossentropy(y_true: Any, y_pred: Any, from_logits: bool = False, label_smoothing: float = 0.0) -> np.ndarray:
+    """Per-sample binary crossentropy (see ``BinaryCrossentropy``)."""
+    return _per_sample(BinaryCrossentropy, y_true, y_pred, from_logits=from_logits, label_smoothing=label_smoothing)
+
+
+def categorical_crossentropy(y_true: Any, y_pred: Any, from_logits: bool = False,
+                             label_smoothing: float = 0.0) -> np.ndarray:
+    """Per-sample categorical crossentropy (see ``CategoricalCrossentropy``)."""
+    return _per_sample(CategoricalCrossentropy, y_true, y_pred, from_logits=from_logits,
+                       label_smoothing=label_smoothing)
+
+
+def sparse_categorical_crossentropy(y_true: Any, y_pred: Any, from_logits: bool = False) -> np.ndarray:
+    """Per-sample sparse categorical crossentropy (see ``SparseCategoricalCrossentropy``)."""
+    return _per_sample(SparseCategoricalCrossentropy, y_true, y_pred, from_logits=from_logits)
+
+
+def huber(y_true: Any, y_pred: Any, delta: float = 1.0) -> np.ndarray:
+    """Per-sample Huber loss (see ``Huber``)."""
+    return _per_sample(Huber, y_true, y_pred, delta=delta)
+
+
+def mean_squared_error(y_true: Any, y_pred: Any) -> np.ndarray:
+    """Per-sample mean squared error."""
+    return _per_sample(MeanSquaredError, y_true, y_pred)
+
+
+def mean_absolute_error(y_true: Any, y_pred: Any) -> np.ndarray:
+    """Per-sample mean absolute error."""
+    return _per_sample(MeanAbsoluteError, y_true, y_pred)
+
+
+def mean_absolute_percentage_error(y_true: Any, y_pred: Any) -> np.ndarray:
+    """Per-sample mean absolute percentage error."""
+    return _per_sample(MeanAbsolutePercentageError, y_true, y_pred)
+
+
+def mean_squared_logarithmic_error(y_true: Any, y_pred: Any) -> np.ndarray:
+    """Per-sample mean squared logarithmic error."""
+    return _per_sample(MeanSquaredLogarithmicError, y_true, y_pred)
+
+
+def log_cosh(y_true: Any, y_pred: Any) -> np.ndarray:
+    """Per-sample log-cosh."""
+    return _per_sample(LogCosh, y_true, y_pred)
+
+
+def hinge(y_true: Any, y_pred: Any) -> np.ndarray:
+    """Per-sample hinge loss."""
+    return _per_sample(Hinge, y_true, y_pred)
+
+
+def squared_hinge(y_true: Any, y_pred: Any) -> np.ndarray:
+    """Per-sample squared hinge loss."""
+    return _per_sample(SquaredHinge, y_true, y_pred)
+
+
+def categorical_hinge(y_true: Any, y_pred: Any) -> np.ndarray:
+    """Per-sample categorical hinge loss."""
+    return _per_sample(CategoricalHinge, y_true, y_pred)
+
+
+def kl_divergence(y_true: Any, y_pred: Any) -> np.ndarray:
+    """Per-sample Kullback-Leibler divergence."""
+    return _per_sample(KLDivergence, y_true, y_pred)
+
+
+def poisson(y_true: Any, y_pred: Any) -> np.ndarray:
+    """Per-sample Poisson loss."""
+    return _per_sample(Poisson, y_true, y_pred)
+
+
+# Keras's short names of the functions
+mse, mae, mape, msle = mean_squared_error, mean_absolute_error, mean_absolute_percentage_error, \
+    mean_squared_logarithmic_error
+kld = kullback_leibler_divergence = kl_divergence
+logcosh, huber_loss = log_cosh, huber
+_FUNCTIONS = {fn: cls for fn, cls in (
+    (binary_crossentropy, BinaryCrossentropy), (categorical_crossentropy, CategoricalCrossentropy),
+    (sparse_categorical_crossentropy, SparseCategoricalCrossentropy), (huber, Huber),
+    (mean_squared_error, MeanSquaredError), (mean_absolute_error, MeanAbsoluteError),
+    (mean_absolute_percentage_error, MeanAbsolutePercentageError),
+    (mean_squared_logarithmic_error, MeanSquaredLogarithmicError), (log_cosh, LogCosh), (hinge, Hinge),
+    (squared_hinge, SquaredHinge), (categorical_hinge, CategoricalHinge), (kl_divergence, KLDivergence),
+    (poisson, Poisson))}
+
+
+def class_of(function: Any) -> type | None:
+    """The ``Loss`` class behind one of this module's loss functions, or None."""
+    try:
+        return _FUNCTIONS.get(function)
+    except TypeError:  # unhashable
+        return None
 
 
 def get(identifier: Any) -> Loss:
     """Resolve a loss name, class, instance, loss function or config dict."""
-    if callable(identifier) and hasattr(identifier, "loss_class"):
-        return identifier.loss_class()
+    if class_of(identifier) is not None:
+        return class_of(identifier)()
     loss = LOSSES.get(identifier)
     if loss is not None and not isinstance(loss, Loss):
         raise TypeError(

@@ -228,7 +228,7 @@ def get(identifier: Any) -> Metric:
     """
     if callable(identifier) and hasattr(identifier, "metric_class"):
         return identifier.metric_class(name=identifier.__name__)
-    if callable(identifier) and hasattr(identifier, "loss_class"):
+    if losses.class_of(identifier) is not None:
         return MeanMetricWrapper(identifier)
     if isinstance(identifier, str):
         metric = METRICS.get(identifier)
