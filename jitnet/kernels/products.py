@@ -1,7 +1,8 @@
 """Matrix products and column sums for the ops.
 
-Products go to BLAS, which wins even at 32x8x16, except for a single output
-column or a single inner index, where a plain loop does.
+Products go to BLAS, except for a single output column or a single inner
+index, where a plain loop wins. From 32x8x16 up BLAS is as fast as loops
+(see ``matmul``), and it pulls ahead beyond.
 
 Results do not depend on the thread count. OpenBLAS splits a long inner
 dimension into blocks one way when it runs on one thread and another way

@@ -1,6 +1,6 @@
 """CIFAR-10, Boston and California housing, Reuters: files in Keras's format, Keras's logic.
 
-Fixtures come from tests/test_datasets.py: every test has JITNET_HOME and HOME
+Fixtures come from tests/datasets/test_datasets.py: every test has JITNET_HOME and HOME
 inside tmp_path, no KERAS_HOME, and downloads pointed at a closed local port.
 Files that cannot be downloaded here are written small, in Keras's exact
 format, and each loader is compared with Keras 3's algorithm written out in
@@ -32,10 +32,10 @@ from jitnet.datasets import (
     reuters,
 )
 from jitnet.datasets._safe_npz import load_npz
-from tests import test_datasets
-from tests.test_datasets import SHARED_DATA, RunsShell, cache_listing, npz_bytes, object_array, sha256
+from tests.datasets import test_datasets
+from tests.datasets.test_datasets import SHARED_DATA, RunsShell, cache_listing, npz_bytes, object_array, sha256
 
-# The fixtures of tests/test_datasets.py; ``isolated`` is autouse here too.
+# The fixtures of tests/datasets/test_datasets.py; ``isolated`` is autouse here too.
 isolated, cache, server = test_datasets.isolated, test_datasets.cache, test_datasets.server
 
 # ------------------------------------------------------------------ CIFAR-10

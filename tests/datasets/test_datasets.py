@@ -38,7 +38,7 @@ from jitnet.datasets import (
 )
 from jitnet.datasets._safe_npz import load_npz
 
-SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+SHARED_DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
 IDX_FILES = mnist.IDX_FILES
 
 
