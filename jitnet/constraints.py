@@ -37,6 +37,10 @@ class Constraint:
         return cls(**config)
 
 
+CONSTRAINTS = Registry("constraint", base=Constraint)
+
+
+@CONSTRAINTS.register("MaxNorm", "max_norm")
 class MaxNorm(Constraint):
     """Scale columns whose norm exceeds ``max_value``. Defaults to ``max_value=2, axis=0``."""
 
@@ -54,6 +58,7 @@ class MaxNorm(Constraint):
         return {"max_value": self.max_value, "axis": self.axis}
 
 
+@CONSTRAINTS.register("MinMaxNorm", "min_max_norm")
 class MinMaxNorm(Constraint):
     """Keep column norms in ``[min_value, max_value]``. Defaults to ``0.0, 1.0, rate=1.0``."""
 
@@ -71,12 +76,14 @@ class MinMaxNorm(Constraint):
         return {"min_value": self.min_value, "max_value": self.max_value, "rate": self.rate, "axis": self.axis}
 
 
+@CONSTRAINTS.register("NonNeg", "non_neg")
 class NonNeg(Constraint):
     """Set negative weights to zero."""
 
     code = kr.NON_NEG
 
 
+@CONSTRAINTS.register("UnitNorm", "unit_norm")
 class UnitNorm(Constraint):
     """Scale every column to unit norm. Defaults to ``axis=0``."""
 
@@ -91,10 +98,6 @@ class UnitNorm(Constraint):
         return {"axis": self.axis}
 
 
-CONSTRAINTS = Registry("constraint", base=Constraint)
-for _name, _cls in {"MaxNorm": MaxNorm, "MinMaxNorm": MinMaxNorm, "NonNeg": NonNeg, "UnitNorm": UnitNorm,
-                    "max_norm": MaxNorm, "min_max_norm": MinMaxNorm, "non_neg": NonNeg, "unit_norm": UnitNorm}.items():
-    CONSTRAINTS.add(_name, _cls)
 max_norm, min_max_norm, non_neg, unit_norm = MaxNorm, MinMaxNorm, NonNeg, UnitNorm
 
 

@@ -38,6 +38,9 @@ class Initializer:
         return cls(**config)
 
 
+INITIALIZERS = Registry("initializer", base=Initializer)
+
+
 class _Seeded(Initializer):
     def __init__(self, seed: int | None = None) -> None:
         self.seed = seed
@@ -46,6 +49,7 @@ class _Seeded(Initializer):
         return random.generator(self.seed)
 
 
+@INITIALIZERS.register("Zeros", "zeros", "zero")
 class Zeros(Initializer):
     """All zeros."""
 
@@ -53,6 +57,7 @@ class Zeros(Initializer):
         return np.zeros(shape, dtype or config.dtype())
 
 
+@INITIALIZERS.register("Ones", "ones", "one")
 class Ones(Initializer):
     """All ones."""
 
@@ -60,6 +65,7 @@ class Ones(Initializer):
         return np.ones(shape, dtype or config.dtype())
 
 
+@INITIALIZERS.register("Constant", "constant")
 class Constant(Initializer):
     """Every value equal to ``value``. Defaults to 0."""
 
@@ -73,6 +79,7 @@ class Constant(Initializer):
         return {"value": self.value}
 
 
+@INITIALIZERS.register("RandomNormal", "random_normal", "normal")
 class RandomNormal(_Seeded):
     """Normal draws. Defaults to ``mean=0.0, stddev=0.05``."""
 
@@ -87,6 +94,7 @@ class RandomNormal(_Seeded):
         return {"mean": self.mean, "stddev": self.stddev, "seed": self.seed}
 
 
+@INITIALIZERS.register("RandomUniform", "random_uniform", "uniform")
 class RandomUniform(_Seeded):
     """Uniform draws in ``[minval, maxval)``. Defaults to ``-0.05, 0.05``."""
 
@@ -111,6 +119,7 @@ def _truncated_normal(rng: np.random.Generator, shape, mean: float, stddev: floa
     return mean + stddev * out
 
 
+@INITIALIZERS.register("TruncatedNormal", "truncated_normal")
 class TruncatedNormal(_Seeded):
     """Normal draws within two standard deviations. Defaults to ``stddev=0.05``."""
 
@@ -125,6 +134,7 @@ class TruncatedNormal(_Seeded):
         return {"mean": self.mean, "stddev": self.stddev, "seed": self.seed}
 
 
+@INITIALIZERS.register("VarianceScaling", "variance_scaling")
 class VarianceScaling(_Seeded):
     """Draws with variance ``scale / n``, n chosen by ``mode``.
 
@@ -167,24 +177,62 @@ class VarianceScaling(_Seeded):
         return {"scale": self.scale, "mode": self.mode, "distribution": self.distribution, "seed": self.seed}
 
 
-def _preset(name: str, scale: float, mode: str, distribution: str, doc: str) -> type:
+class _Preset(VarianceScaling):
+    """A ``VarianceScaling`` with fixed ``scale``, ``mode`` and ``distribution``; only the seed is an argument."""
+
+    preset: tuple[float, str, str] = (1.0, "fan_in", "truncated_normal")
+
     def __init__(self, seed: int | None = None) -> None:
-        VarianceScaling.__init__(self, scale, mode, distribution, seed)
+        super().__init__(*self.preset, seed)
 
     def get_config(self):
         return {"seed": self.seed}
 
-    return type(name, (VarianceScaling,), {"__init__": __init__, "get_config": get_config, "__doc__": doc})
 
 
-GlorotUniform = _preset("GlorotUniform", 1.0, "fan_avg", "uniform", "Uniform in +-sqrt(6 / (fan_in + fan_out)).")
-GlorotNormal = _preset("GlorotNormal", 1.0, "fan_avg", "truncated_normal", "Truncated normal, var 2 / (fan_in + fan_out).")
-HeUniform = _preset("HeUniform", 2.0, "fan_in", "uniform", "Uniform in +-sqrt(6 / fan_in).")
-HeNormal = _preset("HeNormal", 2.0, "fan_in", "truncated_normal", "Truncated normal, variance 2 / fan_in.")
-LecunUniform = _preset("LecunUniform", 1.0, "fan_in", "uniform", "Uniform in +-sqrt(3 / fan_in).")
-LecunNormal = _preset("LecunNormal", 1.0, "fan_in", "truncated_normal", "Truncated normal, variance 1 / fan_in.")
+@INITIALIZERS.register("GlorotUniform", "glorot_uniform")
+class GlorotUniform(_Preset):
+    """Uniform in +-sqrt(6 / (fan_in + fan_out))."""
+
+    preset = (1.0, "fan_avg", "uniform")
 
 
+@INITIALIZERS.register("GlorotNormal", "glorot_normal")
+class GlorotNormal(_Preset):
+    """Truncated normal, variance 2 / (fan_in + fan_out)."""
+
+    preset = (1.0, "fan_avg", "truncated_normal")
+
+
+@INITIALIZERS.register("HeUniform", "he_uniform")
+class HeUniform(_Preset):
+    """Uniform in +-sqrt(6 / fan_in)."""
+
+    preset = (2.0, "fan_in", "uniform")
+
+
+@INITIALIZERS.register("HeNormal", "he_normal")
+class HeNormal(_Preset):
+    """Truncated normal, variance 2 / fan_in."""
+
+    preset = (2.0, "fan_in", "truncated_normal")
+
+
+@INITIALIZERS.register("LecunUniform", "lecun_uniform")
+class LecunUniform(_Preset):
+    """Uniform in +-sqrt(3 / fan_in)."""
+
+    preset = (1.0, "fan_in", "uniform")
+
+
+@INITIALIZERS.register("LecunNormal", "lecun_normal")
+class LecunNormal(_Preset):
+    """Truncated normal, variance 1 / fan_in."""
+
+    preset = (1.0, "fan_in", "truncated_normal")
+
+
+@INITIALIZERS.register("Orthogonal", "orthogonal")
 class Orthogonal(_Seeded):
     """A (semi-)orthogonal matrix times ``gain``. Defaults to ``gain=1.0``."""
 
@@ -208,6 +256,7 @@ class Orthogonal(_Seeded):
         return {"gain": self.gain, "seed": self.seed}
 
 
+@INITIALIZERS.register("Identity", "identity")
 class Identity(Initializer):
     """``gain`` times the identity matrix (2-D shapes). Defaults to ``gain=1.0``."""
 
@@ -223,18 +272,6 @@ class Identity(Initializer):
         return {"gain": self.gain}
 
 
-INITIALIZERS = Registry("initializer", base=Initializer)
-for _cls in (Zeros, Ones, Constant, RandomNormal, RandomUniform, TruncatedNormal, VarianceScaling,
-             GlorotUniform, GlorotNormal, HeUniform, HeNormal, LecunUniform, LecunNormal, Orthogonal, Identity):
-    INITIALIZERS.add(_cls.__name__, _cls)
-    INITIALIZERS.add("".join("_" + ch.lower() if ch.isupper() else ch for ch in _cls.__name__).lstrip("_"), _cls)
-INITIALIZERS.add("he_normal", HeNormal)
-INITIALIZERS.add("he_uniform", HeUniform)
-INITIALIZERS.add("zero", Zeros)
-INITIALIZERS.add("one", Ones)
-INITIALIZERS.add("uniform", RandomUniform)
-INITIALIZERS.add("normal", RandomNormal)
-del _cls
 
 zeros, ones, constant = Zeros, Ones, Constant
 random_normal, random_uniform, truncated_normal = RandomNormal, RandomUniform, TruncatedNormal

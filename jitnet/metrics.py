@@ -58,6 +58,10 @@ class Metric:
         return cls(**config)
 
 
+METRICS = Registry("metric", base=Metric)
+
+
+@METRICS.register("BinaryAccuracy", "binary_accuracy")
 class BinaryAccuracy(Metric):
     """Share of outputs with ``(y_pred > threshold) == y_true``. Defaults to ``threshold=0.5``."""
 
@@ -71,6 +75,7 @@ class BinaryAccuracy(Metric):
         return {"name": self.name, "threshold": self.threshold}
 
 
+@METRICS.register("Accuracy", "accuracy")
 class Accuracy(Metric):
     """Share of outputs equal to their target (``keras.metrics.Accuracy``); the string ``'accuracy'`` in
     ``compile`` picks binary, categorical or sparse accuracy instead, as in Keras."""
@@ -81,6 +86,7 @@ class Accuracy(Metric):
         super().__init__(name)
 
 
+@METRICS.register("CategoricalAccuracy", "categorical_accuracy")
 class CategoricalAccuracy(Metric):
     """Share of samples with ``argmax(y_pred) == argmax(y_true)``."""
 
@@ -90,6 +96,7 @@ class CategoricalAccuracy(Metric):
         super().__init__(name)
 
 
+@METRICS.register("SparseCategoricalAccuracy", "sparse_categorical_accuracy")
 class SparseCategoricalAccuracy(Metric):
     """Share of samples with ``argmax(y_pred) == y_true`` (class ids)."""
 
@@ -100,6 +107,7 @@ class SparseCategoricalAccuracy(Metric):
         super().__init__(name)
 
 
+@METRICS.register("TopKCategoricalAccuracy", "top_k_categorical_accuracy")
 class TopKCategoricalAccuracy(Metric):
     """Share of samples whose true class is among the ``k`` highest scores. Defaults to ``k=5``."""
 
@@ -114,6 +122,7 @@ class TopKCategoricalAccuracy(Metric):
         return {"name": self.name, "k": self.k}
 
 
+@METRICS.register("SparseTopKCategoricalAccuracy", "sparse_top_k_categorical_accuracy")
 class SparseTopKCategoricalAccuracy(TopKCategoricalAccuracy):
     """``TopKCategoricalAccuracy`` for class-id labels. Defaults to ``k=5``."""
 
@@ -136,42 +145,107 @@ class MeanMetricWrapper(Metric):
         self.sparse = loss.sparse
 
 
-def _loss_metric(cls: type, default_name: str | None = None) -> type:
+class _LossMetric(MeanMetricWrapper):
+    """The running mean of the loss ``loss_class``, named as Keras names the metric."""
+
+    loss_class: type = losses.MeanSquaredError
+    default_name: str | None = None
+
     def __init__(self, name: str | None = None, dtype: Any = None, **kwargs: Any) -> None:
-        MeanMetricWrapper.__init__(self, cls, name or default_name or to_snake_case(cls.__name__), **kwargs)
-
-    return type(cls.__name__, (MeanMetricWrapper,), {"__init__": __init__, "__doc__": f"Mean {cls.__name__} metric."})
+        super().__init__(self.loss_class, name or self.default_name or to_snake_case(type(self).__name__), **kwargs)
 
 
-MeanSquaredError = _loss_metric(losses.MeanSquaredError)
-MeanAbsoluteError = _loss_metric(losses.MeanAbsoluteError)
-MeanAbsolutePercentageError = _loss_metric(losses.MeanAbsolutePercentageError)
-MeanSquaredLogarithmicError = _loss_metric(losses.MeanSquaredLogarithmicError)
-BinaryCrossentropy = _loss_metric(losses.BinaryCrossentropy)
-CategoricalCrossentropy = _loss_metric(losses.CategoricalCrossentropy)
-SparseCategoricalCrossentropy = _loss_metric(losses.SparseCategoricalCrossentropy)
-KLDivergence = _loss_metric(losses.KLDivergence)
-Poisson = _loss_metric(losses.Poisson)
-LogCoshError = _loss_metric(losses.LogCosh, "logcosh")
-Hinge = _loss_metric(losses.Hinge)
-SquaredHinge = _loss_metric(losses.SquaredHinge)
-CategoricalHinge = _loss_metric(losses.CategoricalHinge)
 
-METRICS = Registry("metric", base=Metric)
-for _cls in (Accuracy, BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy, TopKCategoricalAccuracy,
-             SparseTopKCategoricalAccuracy, MeanSquaredError, MeanAbsoluteError, MeanAbsolutePercentageError,
-             MeanSquaredLogarithmicError, BinaryCrossentropy, CategoricalCrossentropy,
-             SparseCategoricalCrossentropy, KLDivergence, Poisson, LogCoshError, Hinge, SquaredHinge,
-             CategoricalHinge):
-    METRICS.add(_cls.__name__, _cls)
-    METRICS.add(to_snake_case(_cls.__name__), _cls)
-for _alias, _cls in {"mse": MeanSquaredError, "mae": MeanAbsoluteError, "mape": MeanAbsolutePercentageError,
-                     "msle": MeanSquaredLogarithmicError, "kld": KLDivergence, "kl_divergence": KLDivergence,
-                     "top_k_categorical_accuracy": TopKCategoricalAccuracy,
-                     "sparse_top_k_categorical_accuracy": SparseTopKCategoricalAccuracy,
-                     "logcosh": LogCoshError, "log_cosh": LogCoshError}.items():
-    METRICS.add(_alias, _cls)
-del _cls, _alias
+@METRICS.register("MeanSquaredError", "mean_squared_error", "mse")
+class MeanSquaredError(_LossMetric):
+    """The mean MeanSquaredError loss, as a metric."""
+
+    loss_class = losses.MeanSquaredError
+
+
+@METRICS.register("MeanAbsoluteError", "mean_absolute_error", "mae")
+class MeanAbsoluteError(_LossMetric):
+    """The mean MeanAbsoluteError loss, as a metric."""
+
+    loss_class = losses.MeanAbsoluteError
+
+
+@METRICS.register("MeanAbsolutePercentageError", "mean_absolute_percentage_error", "mape")
+class MeanAbsolutePercentageError(_LossMetric):
+    """The mean MeanAbsolutePercentageError loss, as a metric."""
+
+    loss_class = losses.MeanAbsolutePercentageError
+
+
+@METRICS.register("MeanSquaredLogarithmicError", "mean_squared_logarithmic_error", "msle")
+class MeanSquaredLogarithmicError(_LossMetric):
+    """The mean MeanSquaredLogarithmicError loss, as a metric."""
+
+    loss_class = losses.MeanSquaredLogarithmicError
+
+
+@METRICS.register("BinaryCrossentropy", "binary_crossentropy")
+class BinaryCrossentropy(_LossMetric):
+    """The mean BinaryCrossentropy loss, as a metric."""
+
+    loss_class = losses.BinaryCrossentropy
+
+
+@METRICS.register("CategoricalCrossentropy", "categorical_crossentropy")
+class CategoricalCrossentropy(_LossMetric):
+    """The mean CategoricalCrossentropy loss, as a metric."""
+
+    loss_class = losses.CategoricalCrossentropy
+
+
+@METRICS.register("SparseCategoricalCrossentropy", "sparse_categorical_crossentropy")
+class SparseCategoricalCrossentropy(_LossMetric):
+    """The mean SparseCategoricalCrossentropy loss, as a metric."""
+
+    loss_class = losses.SparseCategoricalCrossentropy
+
+
+@METRICS.register("KLDivergence", "kl_divergence", "kld")
+class KLDivergence(_LossMetric):
+    """The mean KLDivergence loss, as a metric."""
+
+    loss_class = losses.KLDivergence
+
+
+@METRICS.register("Poisson", "poisson")
+class Poisson(_LossMetric):
+    """The mean Poisson loss, as a metric."""
+
+    loss_class = losses.Poisson
+
+
+@METRICS.register("LogCoshError", "log_cosh_error", "logcosh", "log_cosh")
+class LogCoshError(_LossMetric):
+    """The mean LogCosh loss, as a metric."""
+
+    loss_class = losses.LogCosh
+    default_name = "logcosh"
+
+
+@METRICS.register("Hinge", "hinge")
+class Hinge(_LossMetric):
+    """The mean Hinge loss, as a metric."""
+
+    loss_class = losses.Hinge
+
+
+@METRICS.register("SquaredHinge", "squared_hinge")
+class SquaredHinge(_LossMetric):
+    """The mean SquaredHinge loss, as a metric."""
+
+    loss_class = losses.SquaredHinge
+
+
+@METRICS.register("CategoricalHinge", "categorical_hinge")
+class CategoricalHinge(_LossMetric):
+    """The mean CategoricalHinge loss, as a metric."""
+
+    loss_class = losses.CategoricalHinge
 
 
 def _labels(y_true: Any) -> np.ndarray:
@@ -210,12 +284,19 @@ def sparse_top_k_categorical_accuracy(y_true: Any, y_pred: Any, k: int = 5) -> n
     return _in_top_k(y_pred, _labels(y_true), k)
 
 
-for _fn, _cls in ((binary_accuracy, BinaryAccuracy), (categorical_accuracy, CategoricalAccuracy),
-                  (sparse_categorical_accuracy, SparseCategoricalAccuracy),
-                  (top_k_categorical_accuracy, TopKCategoricalAccuracy),
-                  (sparse_top_k_categorical_accuracy, SparseTopKCategoricalAccuracy)):
-    _fn.metric_class = _cls  # compile(metrics=[metrics.binary_accuracy]) uses the compiled metric
-del _fn, _cls
+# compile(metrics=[metrics.binary_accuracy]) uses the compiled metric of the function
+_FUNCTIONS = {binary_accuracy: BinaryAccuracy, categorical_accuracy: CategoricalAccuracy,
+              sparse_categorical_accuracy: SparseCategoricalAccuracy,
+              top_k_categorical_accuracy: TopKCategoricalAccuracy,
+              sparse_top_k_categorical_accuracy: SparseTopKCategoricalAccuracy}
+
+
+def class_of(function: Any) -> type | None:
+    """The ``Metric`` class behind one of this module's metric functions, or None."""
+    try:
+        return _FUNCTIONS.get(function)
+    except TypeError:  # unhashable
+        return None
 mean_squared_error = mse = losses.mean_squared_error
 mean_absolute_error = mae = losses.mean_absolute_error
 
@@ -226,8 +307,8 @@ def get(identifier: Any) -> Metric:
     ``'accuracy'`` / ``'acc'`` are resolved by the model, which knows the
     shapes of the targets and outputs.
     """
-    if callable(identifier) and hasattr(identifier, "metric_class"):
-        return identifier.metric_class(name=identifier.__name__)
+    if class_of(identifier) is not None:
+        return class_of(identifier)(name=identifier.__name__)
     if losses.class_of(identifier) is not None:
         return MeanMetricWrapper(identifier)
     if isinstance(identifier, str):

@@ -43,6 +43,10 @@ def _factor(name: str, value: Any) -> float:
     return value
 
 
+REGULARIZERS = Registry("regularizer", base=Regularizer)
+
+
+@REGULARIZERS.register("L1L2")
 class L1L2(Regularizer):
     """``l1 * sum(|w|) + l2 * sum(w ** 2)``. Defaults to ``l1=0.0, l2=0.0``."""
 
@@ -54,6 +58,7 @@ class L1L2(Regularizer):
         return {"l1": self.l1, "l2": self.l2}
 
 
+@REGULARIZERS.register("L1", "l1")
 class L1(L1L2):
     """``l1 * sum(|w|)``. Defaults to ``l1=0.01``."""
 
@@ -64,6 +69,7 @@ class L1(L1L2):
         return {"l1": self.l1}
 
 
+@REGULARIZERS.register("L2", "l2")
 class L2(L1L2):
     """``l2 * sum(w ** 2)``. Defaults to ``l2=0.01``."""
 
@@ -74,6 +80,7 @@ class L2(L1L2):
         return {"l2": self.l2}
 
 
+@REGULARIZERS.register("l1_l2")
 def l1_l2(l1: float = 0.01, l2: float = 0.01) -> L1L2:
     """An ``L1L2`` regularizer; both factors default to 0.01 as in Keras."""
     return L1L2(l1=l1, l2=l2)
@@ -81,9 +88,6 @@ def l1_l2(l1: float = 0.01, l2: float = 0.01) -> L1L2:
 
 l1, l2 = L1, L2
 
-REGULARIZERS = Registry("regularizer", base=Regularizer)
-for _name, _obj in {"L1": L1, "L2": L2, "L1L2": L1L2, "l1": L1, "l2": L2, "l1_l2": l1_l2}.items():
-    REGULARIZERS.add(_name, _obj)
 
 
 def get(identifier: Any) -> Regularizer | None:

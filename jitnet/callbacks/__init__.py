@@ -18,9 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from jitnet._registry import Registry
-
-from .base import Callback
+from .base import CALLBACKS, Callback
 from .base import Logs as Logs
 from .callback_list import CallbackList
 from .checkpoint import ModelCheckpoint
@@ -28,22 +26,6 @@ from .misc import CSVLogger, LambdaCallback, TerminateOnNaN
 from .monitor import EarlyStopping, MonitorCallback, ReduceLROnPlateau, infer_mode
 from .progress import History, ProgbarLogger
 from .schedule import LearningRateScheduler
-
-CALLBACKS = Registry("callback", base=Callback)
-for _cls, _alias in (
-    (Callback, "callback"),
-    (History, "history"),
-    (ProgbarLogger, "progbar_logger"),
-    (EarlyStopping, "early_stopping"),
-    (ModelCheckpoint, "model_checkpoint"),
-    (ReduceLROnPlateau, "reduce_lr_on_plateau"),
-    (LearningRateScheduler, "learning_rate_scheduler"),
-    (CSVLogger, "csv_logger"),
-    (TerminateOnNaN, "terminate_on_nan"),
-    (LambdaCallback, "lambda_callback"),
-):
-    CALLBACKS.register(_cls.__name__, _alias)(_cls)
-del _cls, _alias
 
 
 def serialize(callback: Callback) -> dict[str, Any]:

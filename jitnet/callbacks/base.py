@@ -7,6 +7,8 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+from .._registry import Registry
+
 Logs = dict[str, Any]
 
 _BATCH_HOOKS = {
@@ -142,3 +144,7 @@ def _function_from_config(config: Any) -> Callable | None:
     for part in qualname.split("."):
         obj = getattr(obj, part)
     return obj
+
+
+CALLBACKS = Registry("callback", base=Callback)
+CALLBACKS.register("Callback", "callback")(Callback)

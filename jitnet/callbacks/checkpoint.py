@@ -9,10 +9,11 @@ from typing import Any
 import numpy as np
 
 from .._validate import integer
-from .base import Logs, _print
+from .base import CALLBACKS, Logs, _print
 from .monitor import MonitorCallback
 
 
+@CALLBACKS.register("ModelCheckpoint", "model_checkpoint")
 class ModelCheckpoint(MonitorCallback):
     """Save the model (or its weights) every epoch or every ``save_freq`` batches.
 

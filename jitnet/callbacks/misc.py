@@ -9,9 +9,10 @@ from typing import Any
 
 import numpy as np
 
-from .base import Callback, Logs, _function_config, _function_from_config, _print
+from .base import CALLBACKS, Callback, Logs, _function_config, _function_from_config, _print
 
 
+@CALLBACKS.register("CSVLogger", "csv_logger")
 class CSVLogger(Callback):
     """Write the epoch logs to a CSV file, one row per epoch.
 
@@ -86,6 +87,7 @@ def _csv_value(value: Any) -> Any:
     return value
 
 
+@CALLBACKS.register("TerminateOnNaN", "terminate_on_nan")
 class TerminateOnNaN(Callback):
     """Stop training when the loss becomes NaN or infinite.
 
@@ -120,6 +122,7 @@ class TerminateOnNaN(Callback):
         return {"raise_error": self.raise_error}
 
 
+@CALLBACKS.register("LambdaCallback", "lambda_callback")
 class LambdaCallback(Callback):
     """A callback made of plain functions, one per hook.
 

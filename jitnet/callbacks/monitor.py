@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from .base import Callback, Logs, _print
+from .base import CALLBACKS, Callback, Logs, _print
 
 
 def _check_non_negative(name: str, value: int) -> None:
@@ -139,6 +139,7 @@ class MonitorCallback(Callback):
         return value
 
 
+@CALLBACKS.register("EarlyStopping", "early_stopping")
 class EarlyStopping(MonitorCallback):
     """Stop training when a monitored quantity has stopped improving.
 
@@ -253,6 +254,7 @@ class EarlyStopping(MonitorCallback):
         }
 
 
+@CALLBACKS.register("ReduceLROnPlateau", "reduce_lr_on_plateau")
 class ReduceLROnPlateau(MonitorCallback):
     """Multiply the learning rate by ``factor`` when a quantity stops improving.
 

@@ -6,9 +6,10 @@ from typing import Any
 
 from jitnet.utils.progbar import Progbar
 
-from .base import Callback, Logs, _print
+from .base import CALLBACKS, Callback, Logs, _print
 
 
+@CALLBACKS.register("History", "history")
 class History(Callback):
     """Records the epoch logs: ``history[key]`` is the list of values per epoch.
 
@@ -35,6 +36,7 @@ class History(Callback):
         return False
 
 
+@CALLBACKS.register("ProgbarLogger", "progbar_logger")
 class ProgbarLogger(Callback):
     """Prints ``Epoch i/N`` and a Keras 3 progress bar of the metrics.
 

@@ -6,9 +6,10 @@ from collections.abc import Callable
 from typing import Any
 
 from .._validate import real
-from .base import Callback, Logs, _function_config, _function_from_config, _print
+from .base import CALLBACKS, Callback, Logs, _function_config, _function_from_config, _print
 
 
+@CALLBACKS.register("LearningRateScheduler", "learning_rate_scheduler")
 class LearningRateScheduler(Callback):
     """Set the learning rate at the start of each epoch to ``schedule(epoch, lr)``.
 

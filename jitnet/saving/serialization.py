@@ -147,7 +147,7 @@ def _metric_to_config(metric: Any) -> Any:
         module = "keras.losses" if issubclass(metric, losses.Loss) else "keras.metrics"
         return keras_object(module, metric.__name__, {})
     name = getattr(metric, "__name__", None)
-    if callable(metric) and isinstance(name, str) and (hasattr(metric, "metric_class") or losses.class_of(metric)):
+    if callable(metric) and isinstance(name, str) and (metrics.class_of(metric) or losses.class_of(metric)):
         return name
     raise ConfigError(f"Cannot serialize metric {metric!r}: expected a name, a jitnet metric or loss.")
 
