@@ -41,6 +41,17 @@ from ._jit import kernel
 SGD, RMSPROP, ADAM, ADAGRAD, ADADELTA, ADAMAX, NADAM = range(7)
 CLIPNORM, CLIPVALUE, GLOBAL_CLIPNORM, WEIGHT_DECAY = range(4)
 N_COMMON = 4
+# The layout above as data: each rule's own hyperparameters, ``hyper[4]`` on. The optimizer
+# classes take their ``hyperparameters`` from here, so the two cannot drift apart.
+HYPER = {
+    SGD: ("momentum", "nesterov"),
+    RMSPROP: ("rho", "momentum", "epsilon", "centered"),
+    ADAM: ("beta_1", "beta_2", "epsilon", "amsgrad"),
+    ADAGRAD: ("epsilon",),
+    ADADELTA: ("rho", "epsilon"),
+    ADAMAX: ("beta_1", "beta_2", "epsilon"),
+    NADAM: ("beta_1", "beta_2", "epsilon"),
+}
 
 # Serial on purpose. Measured on this 2-core machine, Adam, float32,
 # n = 407,050 (784-512-10 MLP): a prange version (parts of 8192 elements)

@@ -27,7 +27,7 @@ class Adadelta(Optimizer):
     """
 
     code = kernels.ADADELTA
-    _hyper_keys = _config_keys = ("rho", "epsilon")
+    hyperparameters = _config_keys = kernels.HYPER[kernels.ADADELTA]
     _default_name = "adadelta"
 
     def __init__(self, learning_rate: Any = 0.001, rho: float = 0.95, epsilon: float = 1e-7, **kwargs: Any) -> None:
@@ -35,5 +35,5 @@ class Adadelta(Optimizer):
         self.rho = check_float("rho", rho, 0.0, 1.0)
         self.epsilon = check_float("epsilon", epsilon, 0.0, low_open=True)
 
-    def _slot_names(self) -> tuple[str, ...]:
+    def slot_names(self) -> tuple[str, ...]:
         return ("accumulated_grad", "accumulated_delta_var")

@@ -25,7 +25,7 @@ class Adagrad(Optimizer):
     """
 
     code = kernels.ADAGRAD
-    _hyper_keys = ("epsilon",)
+    hyperparameters = kernels.HYPER[kernels.ADAGRAD]
     _config_keys = ("initial_accumulator_value", "epsilon")
     _default_name = "adagrad"
 
@@ -40,8 +40,8 @@ class Adagrad(Optimizer):
         self.initial_accumulator_value = check_float("initial_accumulator_value", initial_accumulator_value, 0.0)
         self.epsilon = check_float("epsilon", epsilon, 0.0, low_open=True)
 
-    def _slot_names(self) -> tuple[str, ...]:
+    def slot_names(self) -> tuple[str, ...]:
         return ("accumulator",)
 
-    def _slot_initial(self, name: str) -> float:
+    def slot_initial(self, name: str) -> float:
         return self.initial_accumulator_value

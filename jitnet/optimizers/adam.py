@@ -11,7 +11,7 @@ from .base import OPTIMIZERS, Optimizer, check_bool, check_float
 class _Moments(Optimizer):
     """Shared arguments: learning rate, ``beta_1``, ``beta_2``, ``epsilon``."""
 
-    _hyper_keys = _config_keys = ("beta_1", "beta_2", "epsilon")
+    hyperparameters = _config_keys = kernels.HYPER[kernels.ADAMAX]  # Adamax and Nadam; Adam adds amsgrad
 
     def __init__(
         self,
@@ -26,7 +26,7 @@ class _Moments(Optimizer):
         self.beta_2 = check_float("beta_2", beta_2, 0.0, 1.0, high_open=True)
         self.epsilon = check_float("epsilon", epsilon, 0.0, low_open=True)
 
-    def _slot_names(self) -> tuple[str, ...]:
+    def slot_names(self) -> tuple[str, ...]:
         return ("momentum", "velocity")
 
 
@@ -52,7 +52,7 @@ class Adam(_Moments):
     """
 
     code = kernels.ADAM
-    _hyper_keys = _config_keys = ("beta_1", "beta_2", "epsilon", "amsgrad")
+    hyperparameters = _config_keys = kernels.HYPER[kernels.ADAM]
     _default_name = "adam"
 
     def __init__(
@@ -67,8 +67,8 @@ class Adam(_Moments):
         super().__init__(learning_rate, beta_1, beta_2, epsilon, **kwargs)
         self.amsgrad = check_bool("amsgrad", amsgrad)
 
-    def _slot_names(self) -> tuple[str, ...]:
-        return super()._slot_names() + (("velocity_hat",) if self.amsgrad else ())
+    def slot_names(self) -> tuple[str, ...]:
+        return super().slot_names() + (("velocity_hat",) if self.amsgrad else ())
 
 
 @OPTIMIZERS.register("adamw", "AdamW")
@@ -120,7 +120,7 @@ class Adamax(_Moments):
     code = kernels.ADAMAX
     _default_name = "adamax"
 
-    def _slot_names(self) -> tuple[str, ...]:
+    def slot_names(self) -> tuple[str, ...]:
         return ("momentum", "norm")
 
 
@@ -143,5 +143,5 @@ class Nadam(_Moments):
 
     code = kernels.NADAM
     _default_name = "nadam"
-    _scalar_names = ("u_product",)
-    _scalar_initial = (1.0,)
+    scalar_names = ("u_product",)
+    scalar_initial = (1.0,)

@@ -1,9 +1,9 @@
 """The optimizer base class: learning rate, iterations, clipping and state.
 
 A subclass declares its kernel ``code``, the names of its own
-hyperparameters (``_hyper_keys``, packed after the common ones into the
+hyperparameters (``hyperparameters``, packed after the common ones into the
 float64 ``hyper`` array the kernel reads) and of its state rows
-(``_slot_names``). The base class checks arguments, allocates the state in
+(``slot_names``). The base class checks arguments, allocates the state in
 ``build`` and runs its ``optimizer_step`` (``jitnet.program.optimizer_program``).
 """
 
@@ -78,10 +78,10 @@ class Optimizer:
     """
 
     code: int = -1
-    _hyper_keys: tuple[str, ...] = ()
+    hyperparameters: tuple[str, ...] = ()
     _config_keys: tuple[str, ...] = ()
-    _scalar_names: tuple[str, ...] = ()
-    _scalar_initial: tuple[float, ...] = ()
+    scalar_names: tuple[str, ...] = ()
+    scalar_initial: tuple[float, ...] = ()
     _default_name: str = "optimizer"
 
     def __init__(
@@ -142,6 +142,11 @@ class Optimizer:
         self.counter[0] = int(value)
 
     # -- learning rate -------------------------------------------------------
+    @property
+    def learning_rate_schedule(self) -> Any:
+        """The schedule or callable the learning rate comes from, or None for a float rate."""
+        return self._learning_rate if callable(self._learning_rate) else None
+
 
     @property
     def learning_rate(self) -> float:
@@ -188,17 +193,17 @@ class Optimizer:
 
     # -- state -----------------------------------------------------------------
 
-    def _slot_names(self) -> tuple[str, ...]:
+    def slot_names(self) -> tuple[str, ...]:
         """Names of the state rows, in kernel order (see the kernel module)."""
         return ()
 
-    def _slot_initial(self, name: str) -> float:
+    def slot_initial(self, name: str) -> float:
         """Initial value of the state row ``name``."""
         return 0.0
 
     def _hyper_values(self) -> list[float]:
         common = [self.clipnorm, self.clipvalue, self.global_clipnorm, self.weight_decay]
-        return [_off(v) for v in common] + [float(getattr(self, k)) for k in self._hyper_keys]
+        return [_off(v) for v in common] + [float(getattr(self, k)) for k in self.hyperparameters]
 
     def build(self, n: int, dtype: Any, segments: np.ndarray | None = None) -> None:
         """Allocate the state for an arena of ``n`` parameters of ``dtype``.
@@ -217,7 +222,7 @@ class Optimizer:
             raise ValueError(
                 f"Expected `segments` to increase from 0 to n={n}. Received: segments={segments.tolist()}"
             )
-        names = self._slot_names()
+        names = self.slot_names()
         k = max(1, len(names))
         if self.built and self.slots.shape == (k, n):
             if self.slots.dtype != dtype:
@@ -225,8 +230,8 @@ class Optimizer:
         else:
             self.slots = np.zeros((k, n), dtype=dtype)
             for row, slot in zip(self.slots, names):
-                row[:] = self._slot_initial(slot)
-            self.scalars = np.array(self._scalar_initial or (0.0,), dtype=np.float64)
+                row[:] = self.slot_initial(slot)
+            self.scalars = np.array(self.scalar_initial or (0.0,), dtype=np.float64)
         self.segments = segments
         self.hyper = np.array(self._hyper_values(), dtype=np.float64)
         self.built = True
@@ -245,7 +250,7 @@ class Optimizer:
                 f"Expected `params` and `grads` of the same dtype and shape. Received: "
                 f"{params.dtype}{params.shape} and {grads.dtype}{grads.shape}"
             )
-        n, k = params.shape[0], max(1, len(self._slot_names()))
+        n, k = params.shape[0], max(1, len(self.slot_names()))
         if not self.built or self.slots.shape[1] != n:
             self.build(n, params.dtype)
         elif self.slots.dtype != params.dtype or self.slots.shape[0] != k:  # e.g. momentum set after build
@@ -262,22 +267,22 @@ class Optimizer:
         """Copies of the state: ``iterations``, one array per slot and scalar."""
         state = {"iterations": np.array(self.iterations, dtype=np.int64)}
         if self.built:
-            state.update({name: row.copy() for name, row in zip(self._slot_names(), self.slots)})
-            state.update({name: np.array(v) for name, v in zip(self._scalar_names, self.scalars)})
+            state.update({name: row.copy() for name, row in zip(self.slot_names(), self.slots)})
+            state.update({name: np.array(v) for name, v in zip(self.scalar_names, self.scalars)})
         return state
 
     def set_state(self, state: dict[str, np.ndarray]) -> None:
         """Restore a ``get_state`` dict (builds for its size if not built)."""
-        names = self._slot_names()
+        names = self.slot_names()
         if not self.built and names and names[0] in state:
             row = np.asarray(state[names[0]])
             self.build(row.shape[0], row.dtype)
-        expected = {"iterations", *names, *self._scalar_names} if self.built else {"iterations"}
+        expected = {"iterations", *names, *self.scalar_names} if self.built else {"iterations"}
         if set(state) != expected:
             raise ValueError(f"Expected state keys {sorted(expected)}. Received: {sorted(state)}")
         for i, name in enumerate(names):
             self.slots[i] = np.asarray(state[name]).reshape(self.slots.shape[1])
-        for i, name in enumerate(self._scalar_names):
+        for i, name in enumerate(self.scalar_names):
             self.scalars[i] = float(state[name])
         self.iterations = int(state["iterations"])
 
@@ -292,8 +297,8 @@ class Optimizer:
             out.append(np.array(self._learning_rate))
         if self.built:
             bounds = list(zip(self.segments[:-1], self.segments[1:]))
-            out += [row[lo:hi] for row in self.slots[: len(self._slot_names())] for lo, hi in bounds]
-            out += [self.scalars[i : i + 1].reshape(()) for i in range(len(self._scalar_names))]
+            out += [row[lo:hi] for row in self.slots[: len(self.slot_names())] for lo, hi in bounds]
+            out += [self.scalars[i : i + 1].reshape(()) for i in range(len(self.scalar_names))]
         return out
 
     def variables_count(self) -> int:

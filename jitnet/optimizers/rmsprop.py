@@ -30,7 +30,7 @@ class RMSprop(Optimizer):
     """
 
     code = kernels.RMSPROP
-    _hyper_keys = _config_keys = ("rho", "momentum", "epsilon", "centered")
+    hyperparameters = _config_keys = kernels.HYPER[kernels.RMSPROP]
     _default_name = "rmsprop"
 
     def __init__(
@@ -48,7 +48,7 @@ class RMSprop(Optimizer):
         self.epsilon = check_float("epsilon", epsilon, 0.0, low_open=True)
         self.centered = check_bool("centered", centered)
 
-    def _slot_names(self) -> tuple[str, ...]:
+    def slot_names(self) -> tuple[str, ...]:
         return (
             ("velocity",)
             + (("momentum",) if self.momentum > 0 else ())

@@ -27,7 +27,7 @@ class SGD(Optimizer):
     """
 
     code = kernels.SGD
-    _hyper_keys = _config_keys = ("momentum", "nesterov")
+    hyperparameters = _config_keys = kernels.HYPER[kernels.SGD]
     _default_name = "SGD"
 
     def __init__(
@@ -37,5 +37,5 @@ class SGD(Optimizer):
         self.momentum = check_float("momentum", momentum, 0.0, 1.0)
         self.nesterov = check_bool("nesterov", nesterov)
 
-    def _slot_names(self) -> tuple[str, ...]:
+    def slot_names(self) -> tuple[str, ...]:
         return ("momentum",) if self.momentum != 0 else ()

@@ -84,7 +84,7 @@ def slot_groups(names: tuple[str, ...]) -> list[tuple[str, ...]]:
 
 
 def _has_lr_variable(optimizer: Any) -> bool:
-    return not isinstance(optimizer._learning_rate, schedules.LearningRateSchedule)
+    return not isinstance(optimizer.learning_rate_schedule, schedules.LearningRateSchedule)
 
 
 def optimizer_spec(optimizer: Any, variables: list[Variable]) -> list[tuple[str, str, tuple[int, ...], Any]]:
@@ -92,10 +92,10 @@ def optimizer_spec(optimizer: Any, variables: list[Variable]) -> list[tuple[str,
     spec: list[tuple[str, str, tuple[int, ...], Any]] = [("iterations", "iterations", (), None)]
     if _has_lr_variable(optimizer):
         spec.append(("lr", "learning_rate", (), None))
-    for group in slot_groups(optimizer._slot_names()):
+    for group in slot_groups(optimizer.slot_names()):
         for var in variables:
             spec += [("slot", name, var.shape, var) for name in group]
-    spec += [("scalar", name, (), None) for name in optimizer._scalar_names]
+    spec += [("scalar", name, (), None) for name in optimizer.scalar_names]
     return spec
 
 
@@ -109,7 +109,7 @@ def _vars_group(h5: h5py.File, path: str, name: str) -> h5py.Group:
 
 
 def _optimizer_values(optimizer: Any, variables: list[Variable], dtype: np.dtype) -> list[np.ndarray]:
-    names = optimizer._slot_names()
+    names = optimizer.slot_names()
     n = sum(v.size for v in variables)
     built = optimizer.built and optimizer.slots is not None and optimizer.slots.shape[1] == n
     offsets = {}
@@ -129,10 +129,10 @@ def _optimizer_values(optimizer: Any, variables: list[Variable], dtype: np.dtype
                 row = optimizer.slots[names.index(name)]
                 values.append(np.array(row[lo:lo + var.size], dtype).reshape(shape))
             else:
-                values.append(np.full(shape, optimizer._slot_initial(name), dtype))
+                values.append(np.full(shape, optimizer.slot_initial(name), dtype))
         else:
-            i = optimizer._scalar_names.index(name)
-            initial = optimizer._scalar_initial[i] if optimizer._scalar_initial else 0.0
+            i = optimizer.scalar_names.index(name)
+            initial = optimizer.scalar_initial[i] if optimizer.scalar_initial else 0.0
             values.append(np.array(optimizer.scalars[i] if built else initial, np.float64))
     return values
 
@@ -268,11 +268,11 @@ def read_optimizer_state(h5: h5py.File, model: Any, where: str) -> dict[str, Any
         return None
     labels = [(f"{var.path}/{name}" if var is not None else name, shape) for _, name, shape, var in spec]
     values = _read_datasets(vars_group, labels, f"optimizer {optimizer.name!r}", where)
-    names = optimizer._slot_names()
+    names = optimizer.slot_names()
     n = sum(v.size for v in variables)
-    state: dict[str, Any] = {name: np.full(n, optimizer._slot_initial(name), np.float64) for name in names}
-    initial = optimizer._scalar_initial or (0.0,) * len(optimizer._scalar_names)
-    state.update({name: np.array(value) for name, value in zip(optimizer._scalar_names, initial)})
+    state: dict[str, Any] = {name: np.full(n, optimizer.slot_initial(name), np.float64) for name in names}
+    initial = optimizer.scalar_initial or (0.0,) * len(optimizer.scalar_names)
+    state.update({name: np.array(value) for name, value in zip(optimizer.scalar_names, initial)})
     offsets, start = {}, 0
     for var in variables:
         offsets[id(var)] = start
@@ -300,5 +300,5 @@ def apply_optimizer_state(model: Any, loaded: dict[str, Any]) -> None:
     assert trainer.optimizer is optimizer
     optimizer.set_state(dict(loaded["state"]))
     lr = loaded["learning_rate"]
-    if lr is not None and not callable(optimizer._learning_rate):
+    if lr is not None and optimizer.learning_rate_schedule is None:
         optimizer.learning_rate = lr

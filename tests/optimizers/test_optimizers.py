@@ -15,6 +15,7 @@ import numba
 import numpy as np
 import pytest
 
+import jitnet as keras
 from jitnet import optimizers
 from jitnet.kernels import optimizers as kernels
 from jitnet.optimizers import SGD, Adadelta, Adagrad, Adam, Adamax, AdamW, Nadam, RMSprop, schedules
@@ -502,3 +503,32 @@ def test_bad_build_and_step_inputs():
     opt.build(3, np.float64)
     with pytest.raises(ValueError, match="Expected state keys"):
         opt.set_state({"iterations": np.array(1)})
+
+
+@pytest.mark.parametrize("name", sorted({type(keras.optimizers.get(n)).__name__ for n in keras.optimizers.OPTIMIZERS.names()}))
+def test_every_optimizer_declares_its_kernel_layout_and_round_trips_its_state(name, tmp_path):
+    """The class's hyperparameters are the kernel's ``hyper[4:]`` layout (kernels.optimizers.HYPER); its state
+    (slots, scalars, iterations) comes back from a .keras file and training goes on as if never saved."""
+    opt = keras.optimizers.get(name)
+    assert opt.hyperparameters == kernels.HYPER[opt.code]
+    assert len(opt._hyper_values()) == kernels.N_COMMON + len(kernels.HYPER[opt.code])
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(64, 4)).astype("float32"), rng.normal(size=(64, 1)).astype("float32")
+
+    def model():
+        keras.utils.set_random_seed(0)
+        m = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, activation="tanh"), keras.layers.Dense(1)])
+        m.compile(optimizer=keras.optimizers.get(name), loss="mse")
+        return m
+
+    straight, saved = model(), model()
+    straight.fit(x, y, epochs=2, batch_size=16, shuffle=False, verbose=0)
+    saved.fit(x, y, epochs=1, batch_size=16, shuffle=False, verbose=0)
+    saved.save(tmp_path / "m.keras")
+    loaded = keras.models.load_model(tmp_path / "m.keras")
+    assert loaded.optimizer.iterations == 4
+    assert set(loaded.optimizer.get_state()) == {"iterations", *loaded.optimizer.slot_names(),
+                                                 *loaded.optimizer.scalar_names}
+    loaded.fit(x, y, epochs=1, batch_size=16, shuffle=False, verbose=0)
+    for a, b in zip(loaded.get_weights(), straight.get_weights()):
+        np.testing.assert_array_equal(a, b)
