@@ -78,7 +78,7 @@ class Registry:
             return identifier
         if callable(identifier):
             return identifier
-        raise TypeError(
+        raise ValueError(
             f"Could not interpret {self.kind} identifier: {identifier!r}. "
             f"Expected a name ({', '.join(self.names())}) or a {self.kind} object."
         )

@@ -81,7 +81,7 @@ def get(identifier: Any) -> Activation:
         return identifier
     if isinstance(identifier, str):
         return ACTIVATIONS.lookup(identifier)
-    raise TypeError(
+    raise ValueError(
         f"Could not interpret activation: {identifier!r}. Expected one of "
         f"{', '.join(ACTIVATIONS.names())} or a function of jitnet.activations "
         "(custom Python activations cannot run inside compiled kernels)."

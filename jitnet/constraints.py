@@ -105,7 +105,7 @@ def get(identifier: Any) -> Constraint | None:
     """Resolve a constraint name, instance, class or config dict (None stays None)."""
     c = CONSTRAINTS.get(identifier)
     if c is not None and not isinstance(c, Constraint):
-        raise TypeError(f"Expected a jitnet constraint (MaxNorm, MinMaxNorm, NonNeg, UnitNorm). Received: {identifier!r}")
+        raise ValueError(f"Expected a jitnet constraint (MaxNorm, MinMaxNorm, NonNeg, UnitNorm). Received: {identifier!r}")
     return c
 
 

@@ -336,7 +336,7 @@ def get(identifier: Any) -> Loss:
         return class_of(identifier)()
     loss = LOSSES.get(identifier)
     if loss is not None and not isinstance(loss, Loss):
-        raise TypeError(
+        raise ValueError(
             f"Could not interpret loss: {identifier!r}. Expected one of {', '.join(LOSSES.names())}, a jitnet "
             "loss class or function (custom Python losses cannot run inside compiled kernels)."
         )

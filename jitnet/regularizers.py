@@ -96,7 +96,7 @@ def get(identifier: Any) -> Regularizer | None:
     if reg is l1_l2:  # the name 'l1_l2' resolves to the factory function: call it, as for the class names
         reg = reg()
     if reg is not None and not isinstance(reg, L1L2):
-        raise TypeError(
+        raise ValueError(
             f"Expected an L1, L2 or L1L2 regularizer (jitnet compiles these). Received: {identifier!r}"
         )
     return reg

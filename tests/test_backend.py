@@ -54,3 +54,14 @@ def test_argument_checks_go_through_one_validator():
     found = [f"{path.relative_to(root)}:{i}" for path in root.rglob("*.py") if path.name != "_validate.py"
              for i, line in enumerate(path.read_text().splitlines(), 1) if pattern.search(line)]
     assert found == []
+
+
+@pytest.mark.parametrize("module", ["optimizers", "losses", "metrics", "activations", "initializers", "regularizers",
+                                    "constraints", "callbacks"])
+def test_every_get_refuses_what_it_cannot_interpret_with_a_value_error(module):
+    get = getattr(keras, module).get
+    for identifier in (42, object()):
+        with pytest.raises(ValueError, match="Could not interpret"):
+            get(identifier)
+    with pytest.raises(ValueError, match="Unknown"):
+        get("no_such_name")

@@ -221,7 +221,7 @@ def test_unknown_name_lists_close_matches():
 
 
 def test_get_rejects_non_initializers():
-    with pytest.raises(TypeError, match="initializer"):
+    with pytest.raises(ValueError, match="Could not interpret initializer identifier: 3.5"):
         I.get(3.5)
 
 

@@ -102,14 +102,17 @@ def test_tf_keras_2_files_load_with_their_weights_and_compile_settings(kind, tmp
     it = iter(values)
     weights = {layer: [(f"{layer}/{w}:0", next(it)) for w in names] for layer, names in parts.items()}
     write_tf_keras_file(tmp_path / "model.h5", layers, weights)
-    model = keras.models.load_model(tmp_path / "model.h5")
+    if kind == "lstm":  # TF-Keras 2 wrote Embedding's input_length; Keras 3 warns on it too
+        with pytest.warns(UserWarning, match="input_length"):
+            model = keras.models.load_model(tmp_path / "model.h5")
+    else:
+        model = keras.models.load_model(tmp_path / "model.h5")
     np.testing.assert_array_equal(model.predict(x, verbose=0), twin.predict(x, verbose=0))
     assert isinstance(model.optimizer, keras.optimizers.Adam) and model.optimizer.learning_rate == 0.0005
     assert model.loss.name == "sparse_categorical_crossentropy"
     history = model.fit(x, np.arange(10) % 3, epochs=1, verbose=0)
     assert set(history.history) == {"loss", "accuracy"}
-    fresh = keras.Sequential([keras.Input(x.shape[1:]), *[type(layer).from_config(layer.get_config())
-                                                          for layer in model.layers]])
+    fresh = keras.models.clone_model(model)
     fresh.load_weights(tmp_path / "model.h5")  # load_weights takes the file too
     np.testing.assert_array_equal(fresh.predict(x, verbose=0), twin.predict(x, verbose=0))
 
