@@ -319,7 +319,7 @@ def get(identifier: Any) -> Metric:
     if isinstance(metric, losses.Loss):
         return MeanMetricWrapper(metric)
     if not isinstance(metric, Metric):
-        raise ValueError(
+        raise ValueError(  # noqa: TRY004 (Keras raises ValueError here)
             f"Could not interpret metric: {identifier!r}. Expected one of {', '.join(METRICS.names())}, "
             "'accuracy', or a jitnet metric class or function."
         )
