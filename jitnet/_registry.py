@@ -50,7 +50,7 @@ class Registry:
     def lookup(self, name: str) -> Callable[..., Any]:
         """The object registered as ``name``; ValueError listing close names."""
         if not isinstance(name, str):
-            raise TypeError(f"Expected a {self.kind} name (str), received: {name!r}")
+            raise TypeError(f"Argument `name` must be a {self.kind} name (str). Received: name={name!r}")
         key = name if name in self._items else name.lower()
         if key not in self._items:
             close = difflib.get_close_matches(name.lower(), list(self._items), n=3)

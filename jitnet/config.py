@@ -13,7 +13,7 @@ import os
 import numpy as np
 
 from . import _blas, _cpu
-from ._validate import integer
+from ._validate import integer, one_of
 
 _FLOATX = "float32"
 _EPSILON = 1e-7
@@ -33,9 +33,7 @@ def floatx() -> str:
 def set_floatx(value: str) -> None:
     """Set the default float type: ``'float32'`` or ``'float64'``."""
     global _FLOATX
-    if value not in ("float32", "float64"):
-        raise ValueError(f"Expected floatx 'float32' or 'float64', received: {value!r}")
-    _FLOATX = value
+    _FLOATX = one_of("floatx", value, ("float32", "float64"))
 
 
 def dtype() -> np.dtype:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._validate import one_of
 from . import _cache
 from .boston_housing import check_test_split, load_xy, shuffle_split
 
@@ -46,8 +47,7 @@ def load_data(
         the default split.
     """
     check_test_split(test_split)
-    if version not in VERSIONS:
-        raise ValueError(f"Expected version to be one of {VERSIONS}, received: version={version!r}")
+    one_of("version", version, VERSIONS)
     remote = _cache.Remote(path, "california_housing.npz", FILE_HASHES["california_housing.npz"])
     (npz_path,) = _cache.fetch("California housing", [remote])
     x, y = load_xy(npz_path)

@@ -12,6 +12,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import IO
 
+from .._validate import one_of
+
 _MODES = ("wb", "w", "wt")
 
 
@@ -65,8 +67,7 @@ def atomic_write(path: str | os.PathLike, mode: str = "wb", *, encoding: str | N
         with atomic_write("weights.bin") as f:
             f.write(data)
     """
-    if mode not in _MODES:
-        raise ValueError(f"Expected mode to be one of {_MODES}, received: mode={mode!r}")
+    one_of("mode", mode, _MODES)
     if "b" in mode and encoding is not None:
         raise ValueError("encoding is only valid in text mode ('w').")
     path = os.path.abspath(os.fspath(path))
