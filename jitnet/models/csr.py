@@ -44,8 +44,17 @@ def _key(x: np.ndarray, nonzeros: int) -> tuple:
     return (x.__array_interface__["data"][0], x.shape, x.strides, x.dtype.str, nonzeros, checksum)
 
 
+SAMPLE_ROWS = 1024  # rows whose density decides whether a big input is worth a full count
+
+
 def rows_of(x: np.ndarray) -> tuple | None:
-    """The CSR rows of ``x`` (``build``'s tuple), made once per unchanged array; None when ``x`` is dense."""
+    """The CSR rows of ``x`` (``build``'s tuple), made once per unchanged array; None when ``x`` is dense.
+
+    A sample of rows decides first, so dense inputs (images) cost no pass over the whole array.
+    """
+    sample = x[:SAMPLE_ROWS]
+    if not sparse_enough(int(np.count_nonzero(sample)), sample.size):
+        return None
     nonzeros = int(np.count_nonzero(x))
     if not sparse_enough(nonzeros, x.size):
         return None

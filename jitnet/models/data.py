@@ -50,9 +50,10 @@ def _blocks(arr: Any):
 
 
 def _non_finite(arr: np.ndarray) -> int:
-    # The float64 sum is finite whenever every value is (an overflowing sum of huge float64 values
-    # falls through to the exact check); unlike np.isfinite it needs no array as large as x.
-    if np.isfinite(np.sum(arr, dtype=np.float64)):
+    # The sum is finite whenever every value is (NaN and infinities propagate; a sum that overflows
+    # falls through to the exact check); unlike np.isfinite it needs no array as large as x. It is
+    # summed in the array's own float type, twice as fast as in float64 for float32 data.
+    if np.isfinite(np.sum(arr)):
         return 0
     return int(np.size(arr) - np.count_nonzero(np.isfinite(arr)))
 
