@@ -58,10 +58,18 @@ class _Conv(KernelLayer):
 class Conv2D(_Conv):
     """2-D convolution over ``(batch, height, width, channels)`` inputs.
 
-    ``Conv2D(filters, kernel_size, strides=(1, 1), padding='valid',
-    dilation_rate=(1, 1), activation=None, use_bias=True, ...)``; the kernel
-    has shape ``(kh, kw, in_channels, filters)``. ``'same'`` padding follows
-    TensorFlow's rule (the extra row or column goes after).
+    The kernel has shape ``(kh, kw, in_channels, filters)``. ``'same'``
+    padding follows TensorFlow's rule (the extra row or column goes after).
+
+    Args:
+        filters: Positive int, the output channels.
+        kernel_size: Int or pair of ints, the window.
+        strides: Int or pair. Defaults to ``1``.
+        padding: ``'valid'`` or ``'same'``. Defaults to ``'valid'``.
+        dilation_rate: Int or pair. Defaults to ``1``.
+        activation: Activation name or function. Defaults to ``None`` (linear).
+        use_bias: Bool. Defaults to ``True``.
+        kernel_initializer, bias_initializer, regularizers and constraints: as ``Dense``'s.
     """
 
     rank = 2

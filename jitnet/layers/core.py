@@ -42,8 +42,13 @@ def Input(shape: Any = None, batch_size: int | None = None, name: str | None = N
 class Dense(KernelLayer):
     """``activation(inputs @ kernel + bias)`` over the last axis.
 
-    Defaults to ``activation=None`` (linear), ``use_bias=True``,
-    ``kernel_initializer='glorot_uniform'``, ``bias_initializer='zeros'``.
+    Args:
+        units: Positive int, the size of the output.
+        activation: Activation name or function. Defaults to ``None`` (linear).
+        use_bias: Bool, add a bias. Defaults to ``True``.
+        kernel_initializer, bias_initializer: Defaults to ``'glorot_uniform'`` and ``'zeros'``.
+        kernel_regularizer, bias_regularizer, activity_regularizer: L1/L2 penalties. Defaults to ``None``.
+        kernel_constraint, bias_constraint: Constraints applied after each update. Defaults to ``None``.
     """
 
     def __init__(self, units: int, activation: Any = None, use_bias: bool = True, **kwargs: Any) -> None:

@@ -13,11 +13,17 @@ from .base import Layer, ProgramBuilder, options_config, positive_int, regulariz
 class Embedding(Layer):
     """Turns ids in ``[0, input_dim)`` into ``output_dim`` vectors: ``(batch, ...)`` to ``(batch, ..., output_dim)``.
 
-    ``Embedding(input_dim, output_dim, embeddings_initializer='uniform',
-    embeddings_regularizer=None, embeddings_constraint=None, mask_zero=False)``.
     Inputs must be integers in range, and the layer must read the model's
-    inputs. With ``mask_zero``, id 0 masks its step for the recurrent
-    layers that follow.
+    inputs. With ``mask_zero``, id 0 masks its step for the recurrent layers
+    that follow.
+
+    Args:
+        input_dim: Positive int, the number of ids (the largest id plus 1).
+        output_dim: Positive int, the size of each vector.
+        embeddings_initializer: Defaults to ``'uniform'`` (in [-0.05, 0.05]).
+        embeddings_regularizer, activity_regularizer, embeddings_constraint: Default to ``None``.
+        mask_zero: Bool, id 0 is padding. Defaults to ``False``.
+        input_length: Deprecated, as in Keras 3 (a warning; it sets the input shape).
     """
 
     def __init__(self, input_dim: int, output_dim: int, embeddings_initializer: Any = "uniform",

@@ -56,9 +56,16 @@ class BatchNormalization(_Normalization):
     """Normalise with batch statistics in training, moving statistics in inference.
 
     ``moving = moving * momentum + batch * (1 - momentum)``, batch variance
-    biased. Defaults to ``axis=-1, momentum=0.99, epsilon=1e-3``. Weights:
-    ``[gamma, beta, moving_mean, moving_variance]``. A frozen layer
-    (``trainable=False``) runs in inference mode, as in Keras.
+    biased. Weights: ``[gamma, beta, moving_mean, moving_variance]``. A
+    frozen layer (``trainable=False``) runs in inference mode, as in Keras.
+
+    Args:
+        axis: The feature axis, the last one. Defaults to ``-1``.
+        momentum: Float, the moving statistics' decay. Defaults to ``0.99``.
+        epsilon: Float added to the variance. Defaults to ``1e-3``.
+        center, scale: Bools, learn ``beta`` and ``gamma``. Default to ``True``.
+        beta_initializer, gamma_initializer: Default to ``'zeros'`` and ``'ones'``.
+        moving_mean_initializer, moving_variance_initializer: Default to ``'zeros'`` and ``'ones'``.
     """
 
     def __init__(self, axis: int = -1, momentum: float = 0.99, epsilon: float = 1e-3, center: bool = True,

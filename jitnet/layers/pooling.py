@@ -13,6 +13,15 @@ def _plane(rank: int, input_shape: tuple[int, ...]) -> tuple[int, int]:
 
 
 class _Pooling(Layer):
+    """Max or average over sliding windows.
+
+    Args:
+        pool_size: Int or tuple, the window. Defaults to ``2``.
+        strides: Int or tuple. Defaults to ``None`` (``pool_size``).
+        padding: ``'valid'`` or ``'same'``. Defaults to ``'valid'``.
+        data_format: ``'channels_last'`` or ``None``. Defaults to ``None``.
+    """
+
     rank = 2
     average = False
 

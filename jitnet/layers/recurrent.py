@@ -35,7 +35,21 @@ def _rate(name: str, value: Any) -> float:
 
 
 class _RNN(Layer):
-    """What SimpleRNN, LSTM and GRU share: arguments, weights, checks, the op call and the config."""
+    """What SimpleRNN, LSTM and GRU share: arguments, weights, checks, the op call and the config.
+
+    Args:
+        units: Positive int, the size of the state.
+        activation: Defaults to ``'tanh'``.
+        recurrent_activation: The gates' activation (LSTM, GRU). Defaults to ``'sigmoid'``.
+        use_bias: Bool. Defaults to ``True``.
+        kernel_initializer, recurrent_initializer, bias_initializer: Default to ``'glorot_uniform'``,
+            ``'orthogonal'`` and ``'zeros'``.
+        regularizers and constraints of the kernel, recurrent kernel and bias: Default to ``None``.
+        dropout, recurrent_dropout: Floats in [0, 1), on the inputs and on the state. Default to ``0``.
+        return_sequences: Bool, output every step. Defaults to ``False``.
+        go_backwards: Bool, read the steps in reverse. Defaults to ``False``.
+        seed: Int seed of the dropout masks. Defaults to ``None``.
+    """
 
     kind = "simple_rnn"
     gates = 1  # gate blocks per unit
@@ -219,9 +233,13 @@ class GRU(_RNN):
 class Bidirectional(Layer):
     """Runs a recurrent layer forwards and a copy backwards, and concatenates their outputs.
 
-    ``Bidirectional(layer, merge_mode='concat', backward_layer=None)``: the
-    sublayers are named ``forward_<name>`` and ``backward_<name>``; with
+    The sublayers are named ``forward_<name>`` and ``backward_<name>``; with
     ``return_sequences`` the backward outputs are put back in time order.
+
+    Args:
+        layer: A SimpleRNN, LSTM or GRU, the forward half.
+        merge_mode: ``'concat'``. Defaults to ``'concat'``.
+        backward_layer: The backward half. Defaults to ``None`` (a copy of ``layer`` reading backwards).
     """
 
     def __init__(self, layer: _RNN, merge_mode: str = "concat", backward_layer: _RNN | None = None,

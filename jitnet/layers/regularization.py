@@ -40,7 +40,12 @@ class Dropout(_Noise):
     """Inverted dropout: zero each input with probability ``rate``, scale the rest by ``1 / (1 - rate)``.
 
     The mask is a pure function of ``(seed, step, element)``, so a seed gives
-    the same masks whatever the thread count. ``noise_shape`` must be None.
+    the same masks whatever the thread count.
+
+    Args:
+        rate: Float in [0, 1), the share of inputs dropped in training.
+        noise_shape: Must be ``None`` (one independent mask entry per element). Defaults to ``None``.
+        seed: Int seed of the masks. Defaults to ``None`` (drawn from the global seed).
     """
 
     def __init__(self, rate: float, noise_shape: Any = None, seed: int | None = None, **kwargs: Any) -> None:

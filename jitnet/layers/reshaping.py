@@ -13,7 +13,11 @@ from .base import Layer, ProgramBuilder
 
 
 class Flatten(Layer):
-    """Flattens each sample to one axis: ``(None, 28, 28) -> (None, 784)``."""
+    """Flattens each sample to one axis: ``(None, 28, 28) -> (None, 784)``.
+
+    Args:
+        data_format: ``'channels_last'`` or ``None``. Defaults to ``None``.
+    """
 
     def __init__(self, data_format: str | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
