@@ -72,7 +72,7 @@ def test_unknown_name_lists_close_matches():
 
 
 def test_other_callables_are_rejected():
-    with pytest.raises(TypeError, match="L1, L2 or L1L2"):
+    with pytest.raises(ValueError, match="L1, L2 or L1L2"):
         R.get(lambda w: 0.0)
 
 

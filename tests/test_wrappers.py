@@ -50,6 +50,7 @@ EXPECTED_FAILURES = {
 }
 
 
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.SkipTestWarning")  # no pandas, no array API here
 @pytest.mark.parametrize("estimator", [SKLearnClassifier(sized, epochs=3, random_state=0),
                                        SKLearnRegressor(regression, epochs=3, random_state=0)],
                          ids=["classifier", "regressor"])
