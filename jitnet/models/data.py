@@ -164,8 +164,3 @@ def weights(sample_weight: Any, class_weight: dict | None, y: np.ndarray, sparse
             table[int(key)] = float(value)
         sw *= table[labels].astype(sw.dtype)
     return sw
-
-
-def positive_int(name: str, value: Any, allow_none: bool = False) -> int | None:
-    """``value`` as a positive int, or a ValueError naming ``name``."""
-    return integer(name, value, 1, none=allow_none)

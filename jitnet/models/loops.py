@@ -120,12 +120,12 @@ def fit(model: Any, x: Any = None, y: Any = None, batch_size: int | None = None,
         steps_per_epoch: int | None = None, validation_steps: int | None = None,
         validation_batch_size: int | None = None, validation_freq: int = 1) -> Any:
     """See ``Sequential.fit``."""
-    batch_size = data.positive_int("batch_size", 32 if batch_size is None else batch_size)
-    epochs = data.positive_int("epochs", epochs)
+    batch_size = integer("batch_size", 32 if batch_size is None else batch_size, 1)
+    epochs = integer("epochs", epochs, 1)
     initial_epoch = integer("initial_epoch", initial_epoch, 0)
-    validation_freq = data.positive_int("validation_freq", validation_freq)
-    steps_per_epoch = data.positive_int("steps_per_epoch", steps_per_epoch, allow_none=True)
-    validation_steps = data.positive_int("validation_steps", validation_steps, allow_none=True)
+    validation_freq = integer("validation_freq", validation_freq, 1)
+    steps_per_epoch = integer("steps_per_epoch", steps_per_epoch, 1, none=True)
+    validation_steps = integer("validation_steps", validation_steps, 1, none=True)
     from . import batches
 
     if batches.is_source(x):
@@ -257,8 +257,8 @@ def evaluate(model: Any, x: Any = None, y: Any = None, batch_size: int | None = 
     """See ``Sequential.evaluate``."""
     from . import batches
 
-    batch_size = data.positive_int("batch_size", 32 if batch_size is None else batch_size)
-    steps = data.positive_int("steps", steps, allow_none=True)
+    batch_size = integer("batch_size", 32 if batch_size is None else batch_size, 1)
+    steps = integer("steps", steps, 1, none=True)
     if batches.is_source(x):
         batches.refuse_arrays_beside("x", y=y, sample_weight=sample_weight)
         logs = batches.evaluate(model, x, verbose, steps, callbacks)
@@ -284,8 +284,8 @@ def predict(model: Any, x: Any, batch_size: int | None = None, verbose: Any = "a
     """See ``Sequential.predict``."""
     from . import batches
 
-    batch_size = data.positive_int("batch_size", 32 if batch_size is None else batch_size)
-    steps = data.positive_int("steps", steps, allow_none=True)
+    batch_size = integer("batch_size", 32 if batch_size is None else batch_size, 1)
+    steps = integer("steps", steps, 1, none=True)
     if batches.is_source(x):
         return batches.predict(model, x, verbose, steps, callbacks, training)
     xs = inputs(model, x)

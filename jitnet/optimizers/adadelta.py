@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from .._validate import real
 from ..kernels import optimizers as kernels
-from .base import OPTIMIZERS, Optimizer, check_float
+from .base import OPTIMIZERS, Optimizer
 
 
 @OPTIMIZERS.register("adadelta", "Adadelta")
@@ -32,8 +33,8 @@ class Adadelta(Optimizer):
 
     def __init__(self, learning_rate: Any = 0.001, rho: float = 0.95, epsilon: float = 1e-7, **kwargs: Any) -> None:
         super().__init__(learning_rate, **kwargs)
-        self.rho = check_float("rho", rho, 0.0, 1.0)
-        self.epsilon = check_float("epsilon", epsilon, 0.0, low_open=True)
+        self.rho = real("rho", rho, 0.0, 1.0)
+        self.epsilon = real("epsilon", epsilon, 0.0, low_open=True)
 
     def slot_names(self) -> tuple[str, ...]:
         return ("accumulated_grad", "accumulated_delta_var")

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from .._validate import real
 from ..kernels import optimizers as kernels
-from .base import OPTIMIZERS, Optimizer, check_float
+from .base import OPTIMIZERS, Optimizer
 
 
 @OPTIMIZERS.register("adagrad", "Adagrad")
@@ -37,8 +38,8 @@ class Adagrad(Optimizer):
         **kwargs: Any,
     ) -> None:
         super().__init__(learning_rate, **kwargs)
-        self.initial_accumulator_value = check_float("initial_accumulator_value", initial_accumulator_value, 0.0)
-        self.epsilon = check_float("epsilon", epsilon, 0.0, low_open=True)
+        self.initial_accumulator_value = real("initial_accumulator_value", initial_accumulator_value, 0.0)
+        self.epsilon = real("epsilon", epsilon, 0.0, low_open=True)
 
     def slot_names(self) -> tuple[str, ...]:
         return ("accumulator",)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from .._validate import boolean, real
 from ..kernels import optimizers as kernels
-from .base import OPTIMIZERS, Optimizer, check_bool, check_float
+from .base import OPTIMIZERS, Optimizer
 
 
 class _Moments(Optimizer):
@@ -22,9 +23,9 @@ class _Moments(Optimizer):
         **kwargs: Any,
     ) -> None:
         super().__init__(learning_rate, **kwargs)
-        self.beta_1 = check_float("beta_1", beta_1, 0.0, 1.0, high_open=True)
-        self.beta_2 = check_float("beta_2", beta_2, 0.0, 1.0, high_open=True)
-        self.epsilon = check_float("epsilon", epsilon, 0.0, low_open=True)
+        self.beta_1 = real("beta_1", beta_1, 0.0, 1.0, high_open=True)
+        self.beta_2 = real("beta_2", beta_2, 0.0, 1.0, high_open=True)
+        self.epsilon = real("epsilon", epsilon, 0.0, low_open=True)
 
     def slot_names(self) -> tuple[str, ...]:
         return ("momentum", "velocity")
@@ -65,7 +66,7 @@ class Adam(_Moments):
         **kwargs: Any,
     ) -> None:
         super().__init__(learning_rate, beta_1, beta_2, epsilon, **kwargs)
-        self.amsgrad = check_bool("amsgrad", amsgrad)
+        self.amsgrad = boolean("amsgrad", amsgrad)
 
     def slot_names(self) -> tuple[str, ...]:
         return super().slot_names() + (("velocity_hat",) if self.amsgrad else ())

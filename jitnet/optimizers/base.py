@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from .._registry import Registry
-from .._validate import boolean, real
+from .._validate import real
 from . import schedules
 
 # Keras 3 arguments kept in configs (Keras's order). jitnet supports only
@@ -34,7 +34,6 @@ _FIXED = ("use_ema", "loss_scale_factor", "gradient_accumulation_steps")
 _IGNORED_CONFIG_KEYS = ("jit_compile", "is_legacy_optimizer")  # tf.keras 2.11+ configs
 
 
-check_float, check_bool = real, boolean  # the names the optimizers use
 
 
 
@@ -112,10 +111,10 @@ class Optimizer:
         if kwargs:
             raise ValueError(f"Argument(s) not recognized: {kwargs}")
         self.name = name if name is not None else self._default_name
-        self.weight_decay = check_float("weight_decay", weight_decay, 0.0, none=True)
-        self.clipnorm = check_float("clipnorm", clipnorm, 0.0, low_open=True, none=True)
-        self.clipvalue = check_float("clipvalue", clipvalue, 0.0, low_open=True, none=True)
-        self.global_clipnorm = check_float("global_clipnorm", global_clipnorm, 0.0, low_open=True, none=True)
+        self.weight_decay = real("weight_decay", weight_decay, 0.0, none=True)
+        self.clipnorm = real("clipnorm", clipnorm, 0.0, low_open=True, none=True)
+        self.clipvalue = real("clipvalue", clipvalue, 0.0, low_open=True, none=True)
+        self.global_clipnorm = real("global_clipnorm", global_clipnorm, 0.0, low_open=True, none=True)
         if sum(v is not None for v in (clipnorm, clipvalue, global_clipnorm)) > 1:
             raise ValueError(
                 "Only one of `clipnorm`, `clipvalue` and `global_clipnorm` can be set. "

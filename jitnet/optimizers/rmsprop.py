@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from .._validate import boolean, real
 from ..kernels import optimizers as kernels
-from .base import OPTIMIZERS, Optimizer, check_bool, check_float
+from .base import OPTIMIZERS, Optimizer
 
 
 @OPTIMIZERS.register("rmsprop", "RMSprop")
@@ -43,10 +44,10 @@ class RMSprop(Optimizer):
         **kwargs: Any,
     ) -> None:
         super().__init__(learning_rate, **kwargs)
-        self.rho = check_float("rho", rho, 0.0, 1.0)
-        self.momentum = check_float("momentum", momentum, 0.0, 1.0)
-        self.epsilon = check_float("epsilon", epsilon, 0.0, low_open=True)
-        self.centered = check_bool("centered", centered)
+        self.rho = real("rho", rho, 0.0, 1.0)
+        self.momentum = real("momentum", momentum, 0.0, 1.0)
+        self.epsilon = real("epsilon", epsilon, 0.0, low_open=True)
+        self.centered = boolean("centered", centered)
 
     def slot_names(self) -> tuple[str, ...]:
         return (

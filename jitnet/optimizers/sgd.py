@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from .._validate import boolean, real
 from ..kernels import optimizers as kernels
-from .base import OPTIMIZERS, Optimizer, check_bool, check_float
+from .base import OPTIMIZERS, Optimizer
 
 
 @OPTIMIZERS.register("sgd", "SGD")
@@ -34,8 +35,8 @@ class SGD(Optimizer):
         self, learning_rate: Any = 0.01, momentum: float = 0.0, nesterov: bool = False, **kwargs: Any
     ) -> None:
         super().__init__(learning_rate, **kwargs)
-        self.momentum = check_float("momentum", momentum, 0.0, 1.0)
-        self.nesterov = check_bool("nesterov", nesterov)
+        self.momentum = real("momentum", momentum, 0.0, 1.0)
+        self.nesterov = boolean("nesterov", nesterov)
 
     def slot_names(self) -> tuple[str, ...]:
         return ("momentum",) if self.momentum != 0 else ()

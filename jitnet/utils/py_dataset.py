@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from .._validate import integer
+
 
 class PyDataset:
     """Base class of datasets that compute their batches in Python (Keras 3's ``PyDataset``).
@@ -26,11 +28,9 @@ class PyDataset:
     """
 
     def __init__(self, workers: int = 1, use_multiprocessing: bool = False, max_queue_size: int = 10) -> None:
-        from ..models.data import positive_int
-
-        self._workers = positive_int("workers", workers)
+        self._workers = integer("workers", workers, 1)
         self._use_multiprocessing = bool(use_multiprocessing)
-        self._max_queue_size = positive_int("max_queue_size", max_queue_size)
+        self._max_queue_size = integer("max_queue_size", max_queue_size, 1)
 
     @property
     def workers(self) -> int:
