@@ -22,7 +22,10 @@ class _ActivationLayer(Layer):
 class ReLU(_ActivationLayer):
     """``max_value``-capped ReLU with a ``negative_slope`` below ``threshold``.
 
-    Defaults to ``max_value=None, negative_slope=0.0, threshold=0.0``.
+    Args:
+        max_value: Float >= 0, the cap. Defaults to ``None`` (no cap).
+        negative_slope: Float >= 0, the slope below ``threshold``. Defaults to ``0.0``.
+        threshold: Float >= 0, where the slope changes. Defaults to ``0.0``.
     """
 
     def __init__(self, max_value: float | None = None, negative_slope: float = 0.0, threshold: float = 0.0,
@@ -46,9 +49,11 @@ class ReLU(_ActivationLayer):
 
 
 class LeakyReLU(_ActivationLayer):
-    """``x`` for ``x >= 0`` else ``negative_slope * x``. Defaults to ``negative_slope=0.3``.
+    """``x`` for ``x >= 0`` else ``negative_slope * x``.
 
-    The older ``alpha=`` keyword is accepted with a DeprecationWarning.
+    Args:
+        negative_slope: Float >= 0, the slope below zero. Defaults to ``0.3``. The older ``alpha=``
+            keyword is accepted with a DeprecationWarning.
     """
 
     def __init__(self, negative_slope: float = 0.3, **kwargs: Any) -> None:
@@ -69,7 +74,11 @@ class LeakyReLU(_ActivationLayer):
 
 
 class ELU(_ActivationLayer):
-    """``x`` for ``x > 0`` else ``alpha * (exp(x) - 1)``. Defaults to ``alpha=1.0``."""
+    """``x`` for ``x > 0`` else ``alpha * (exp(x) - 1)``.
+
+    Args:
+        alpha: Float, the scale of the negative part. Defaults to ``1.0``.
+    """
 
     def __init__(self, alpha: float = 1.0, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -83,7 +92,11 @@ class ELU(_ActivationLayer):
 
 
 class Softmax(_ActivationLayer):
-    """Softmax over the last axis. Defaults to ``axis=-1``."""
+    """Softmax over the last axis.
+
+    Args:
+        axis: The last axis (``-1`` or the input's rank). Defaults to ``-1``.
+    """
 
     def __init__(self, axis: int = -1, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -106,7 +119,10 @@ class Softmax(_ActivationLayer):
 class PReLU(Layer):
     """``x`` for ``x >= 0`` else ``alpha * x`` with a learned ``alpha`` per input element.
 
-    Defaults to ``alpha_initializer='zeros'``.
+    Args:
+        alpha_initializer: Initializer of ``alpha``. Defaults to ``'zeros'``.
+        alpha_regularizer, alpha_constraint: Must be ``None``. Default to ``None``.
+        shared_axes: Must be ``None`` (one ``alpha`` per element). Defaults to ``None``.
     """
 
     def __init__(self, alpha_initializer: Any = "zeros", alpha_regularizer: Any = None,

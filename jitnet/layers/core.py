@@ -10,7 +10,14 @@ from .base import KernelLayer, Layer, ProgramBuilder, _check_shape_arg, positive
 
 
 class InputLayer(Layer):
-    """Declares the per-sample input shape of a model (``keras.Input``)."""
+    """Declares the per-sample input shape of a model (``keras.Input``).
+
+    Args:
+        shape: Tuple of positive ints, one sample's shape (batch axis excluded); required.
+        batch_size: Int, a fixed batch size, kept in the config only. Defaults to ``None``.
+        name: String. Defaults to ``None`` (a unique ``'input_layer'`` name).
+        input_shape: Older spelling of ``shape``. Defaults to ``None``.
+    """
 
     def __init__(self, shape: Any = None, batch_size: int | None = None, name: str | None = None,
                  input_shape: Any = None, **kwargs: Any) -> None:
@@ -35,7 +42,13 @@ class InputLayer(Layer):
 
 
 def Input(shape: Any = None, batch_size: int | None = None, name: str | None = None, **kwargs: Any) -> InputLayer:
-    """Declare a model's input shape (batch axis excluded): ``keras.Input(shape=(784,))``."""
+    """Declare a model's input shape (batch axis excluded): ``keras.Input(shape=(784,))``.
+
+    Args:
+        shape: Tuple of positive ints, one sample's shape; required.
+        batch_size: Int, kept in the config only. Defaults to ``None``.
+        name: String. Defaults to ``None`` (a unique name).
+    """
     return InputLayer(shape=shape, batch_size=batch_size, name=name, **kwargs)
 
 
@@ -71,7 +84,11 @@ class Dense(KernelLayer):
 
 
 class Activation(Layer):
-    """Applies an activation function by name: ``Activation('relu')``."""
+    """Applies an activation function by name: ``Activation('relu')``.
+
+    Args:
+        activation: Activation name (``'relu'``, ``'softmax'``, ...) or jitnet activation function.
+    """
 
     def __init__(self, activation: Any, **kwargs: Any) -> None:
         super().__init__(**kwargs)

@@ -107,7 +107,14 @@ class BatchNormalization(_Normalization):
 
 
 class LayerNormalization(_Normalization):
-    """Normalise each sample over its last axis. Defaults to ``axis=-1, epsilon=1e-3``."""
+    """Normalise each sample over its last axis.
+
+    Args:
+        axis: The feature axis, the last one. Defaults to ``-1``.
+        epsilon: Float > 0 added to the variance. Defaults to ``1e-3``.
+        center, scale: Bools, learn ``beta`` and ``gamma``. Default to ``True``.
+        beta_initializer, gamma_initializer: Default to ``'zeros'`` and ``'ones'``.
+    """
 
     def __init__(self, axis: int = -1, epsilon: float = 1e-3, center: bool = True, scale: bool = True,
                  beta_initializer: Any = "zeros", gamma_initializer: Any = "ones", **kwargs: Any) -> None:

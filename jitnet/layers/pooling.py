@@ -75,6 +75,13 @@ class AveragePooling1D(_Pooling):
 
 
 class _GlobalPooling(Layer):
+    """Max or average over every step (1-D) or every pixel (2-D), per channel.
+
+    Args:
+        data_format: ``'channels_last'`` or ``None``. Defaults to ``None``.
+        keepdims: Bool, keep the pooled axes with size 1. Defaults to ``False``.
+    """
+
     rank = 2
     average = False
 

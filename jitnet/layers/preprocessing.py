@@ -13,7 +13,12 @@ def _number(name: str, value: Any) -> float:
 
 
 class Rescaling(Layer):
-    """``inputs * scale + offset``, elementwise. Defaults to ``offset=0.0``."""
+    """``inputs * scale + offset``, elementwise.
+
+    Args:
+        scale: Float, one factor for every input.
+        offset: Float, one shift for every input. Defaults to ``0.0``.
+    """
 
     def __init__(self, scale: float, offset: float = 0.0, **kwargs: Any) -> None:
         super().__init__(**kwargs)

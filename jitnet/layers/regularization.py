@@ -59,7 +59,12 @@ class Dropout(_Noise):
 
 
 class GaussianNoise(_Noise):
-    """Adds ``stddev * N(0, 1)`` noise in training."""
+    """Adds ``stddev * N(0, 1)`` noise in training.
+
+    Args:
+        stddev: Float >= 0, the standard deviation of the noise.
+        seed: Int seed of the noise. Defaults to ``None`` (drawn from the global seed).
+    """
 
     mode = kd.GAUSSIAN_NOISE
     argument = "stddev"
@@ -69,7 +74,12 @@ class GaussianNoise(_Noise):
 
 
 class GaussianDropout(_Noise):
-    """Multiplies by ``1 + sqrt(rate / (1 - rate)) * N(0, 1)`` in training."""
+    """Multiplies by ``1 + sqrt(rate / (1 - rate)) * N(0, 1)`` in training.
+
+    Args:
+        rate: Float in [0, 1), the drop probability the noise stands for.
+        seed: Int seed of the noise. Defaults to ``None`` (drawn from the global seed).
+    """
 
     mode = kd.GAUSSIAN_DROPOUT
 
@@ -78,7 +88,13 @@ class GaussianDropout(_Noise):
 
 
 class AlphaDropout(_Noise):
-    """Dropout that keeps SELU's self-normalising mean and variance."""
+    """Dropout that keeps SELU's self-normalising mean and variance.
+
+    Args:
+        rate: Float in [0, 1), the share of inputs dropped in training.
+        noise_shape: Must be ``None`` (one independent mask entry per element). Defaults to ``None``.
+        seed: Int seed of the masks. Defaults to ``None`` (drawn from the global seed).
+    """
 
     mode = kd.ALPHA_DROPOUT
 

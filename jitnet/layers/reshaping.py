@@ -34,7 +34,12 @@ class Flatten(Layer):
 
 
 class Reshape(Layer):
-    """Reshapes each sample to ``target_shape`` (one entry may be -1)."""
+    """Reshapes each sample to ``target_shape`` (one entry may be -1).
+
+    Args:
+        target_shape: Tuple of positive ints, the new shape of one sample (batch axis excluded); at most
+            one entry may be ``-1``, inferred from the size.
+    """
 
     def __init__(self, target_shape: Any, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -118,10 +123,21 @@ class _ZeroPadding(Layer):
 
 
 class ZeroPadding2D(_ZeroPadding):
-    """Rows and columns of zeros around each image: ``padding=1``, ``(1, 2)`` or ``((top, bottom), (left, right))``."""
+    """Rows and columns of zeros around each image.
+
+    Args:
+        padding: Int, ``(rows, cols)`` or ``((top, bottom), (left, right))`` of ints >= 0. Defaults to ``1``
+            (``((1, 1), (1, 1))``).
+        data_format: ``'channels_last'`` or ``None``. Defaults to ``None``.
+    """
 
 
 class ZeroPadding1D(_ZeroPadding):
-    """Steps of zeros before and after each sequence: ``padding=1`` or ``(left, right)``."""
+    """Steps of zeros before and after each sequence.
+
+    Args:
+        padding: Int or ``(left, right)`` of ints >= 0. Defaults to ``1``.
+        data_format: ``'channels_last'`` or ``None``. Defaults to ``None``.
+    """
 
     rank = 1
