@@ -56,6 +56,16 @@ def activation(code, z, a=0.0, b=math.inf, c=0.0):
     raise ValueError(code)
 
 
+# Keras's activation names that are not a code's name, with their parameters (a, b, c) as Keras defaults them
+_NAMED = {"relu6": (ka.RELU, 0.0, 6.0), "leaky_relu": (ka.RELU, 0.2), "elu": (ka.ELU, 1.0), "silu": (ka.SWISH,)}
+
+
+def named_activation(name, z):
+    """Keras's activation ``name`` (``'relu'``, ``'relu6'``, ``'gelu'`` ...) with its default parameters."""
+    code, *params = _NAMED.get(name) or (getattr(ka, name.upper()),)
+    return activation(code, z, *params)
+
+
 # -- layers ---------------------------------------------------------------------------
 
 def batchnorm_train(x, gamma, beta, moving_mean, moving_var, momentum, eps):
@@ -97,8 +107,8 @@ def noise(mode, x, rate, seed, step):
 # -- losses ---------------------------------------------------------------------------
 
 def _softmax(z):
-    e = np.exp(z - z.max(axis=1, keepdims=True))
-    return e / e.sum(axis=1, keepdims=True)
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
 
 
 def _sigmoid(z):
@@ -147,6 +157,47 @@ def loss(code, pred, y, ls=0.0, delta=1.0):
     p = pred / pred.sum(axis=1, keepdims=True) if code == kl.CCE else _softmax(pred)
     return -np.sum(t * np.log(np.clip(p, EPS, 1 - EPS)), axis=1)
 
+# -- metrics --------------------------------------------------------------------------
+
+def _in_top_k(pred, target, k):
+    """1.0 where fewer than ``k`` predictions beat the target's (Keras ``in_top_k`` without ties)."""
+    return ((pred > np.take_along_axis(pred, target[:, None], axis=1)).sum(axis=1) < k).astype(float)
+
+
+def _ids(y):
+    return y.reshape(-1).astype(int)
+
+
+def _crossentropy(plain, logits):
+    """Per-sample crossentropy of loss code ``plain`` (``logits`` with ``from_logits=True``)."""
+    def per_sample(y, p, from_logits=False, label_smoothing=0.0):
+        return loss(logits if from_logits else plain, p, y.reshape(len(p), -1), label_smoothing)
+    return per_sample
+
+
+# Per-sample values of each Keras metric class, ``fn(y_true, y_pred, **arguments)`` on (n, k) rows (class ids
+# (n,) or (n, 1)); a metric's result is their mean over every sample seen.
+METRICS = {
+    "Accuracy": lambda y, p: np.mean(p == y, axis=1),
+    "BinaryAccuracy": lambda y, p, threshold=0.5: np.mean((p > threshold) == y, axis=1),
+    "CategoricalAccuracy": lambda y, p: (y.argmax(1) == p.argmax(1)).astype(float),
+    "SparseCategoricalAccuracy": lambda y, p: (_ids(y) == p.argmax(1)).astype(float),
+    "TopKCategoricalAccuracy": lambda y, p, k=5: _in_top_k(p, y.argmax(1), k),
+    "SparseTopKCategoricalAccuracy": lambda y, p, k=5: _in_top_k(p, _ids(y), k),
+    "MeanSquaredError": lambda y, p: loss(kl.MSE, p, y),
+    "MeanAbsoluteError": lambda y, p: loss(kl.MAE, p, y),
+    "MeanAbsolutePercentageError": lambda y, p: loss(kl.MAPE, p, y),
+    "MeanSquaredLogarithmicError": lambda y, p: loss(kl.MSLE, p, y),
+    "BinaryCrossentropy": _crossentropy(kl.BCE, kl.BCE_LOGITS),
+    "CategoricalCrossentropy": _crossentropy(kl.CCE, kl.CCE_LOGITS),
+    "SparseCategoricalCrossentropy": _crossentropy(kl.SCCE, kl.SCCE_LOGITS),
+    "KLDivergence": lambda y, p: loss(kl.KLD, p, y),
+    "Poisson": lambda y, p: loss(kl.POISSON, p, y),
+    "LogCoshError": lambda y, p: loss(kl.LOG_COSH, p, y),
+    "Hinge": lambda y, p: loss(kl.HINGE, p, y),
+    "SquaredHinge": lambda y, p: loss(kl.SQUARED_HINGE, p, y),
+    "CategoricalHinge": lambda y, p: loss(kl.CATEGORICAL_HINGE, p, y),
+}
 
 
 # -- optimizers -----------------------------------------------------------------------
@@ -337,3 +388,4 @@ def rnn(kind, x, kernel, recurrent, bias, activation="tanh", recurrent_activatio
         h, c = np.where(keep, h_new, h), np.where(keep, c_new, c)
         outputs.append(np.where(keep, h, 0.0) if zero_output_for_mask else h)
     return np.stack(outputs, axis=1) if return_sequences else outputs[-1]
+
