@@ -389,3 +389,101 @@ def rnn(kind, x, kernel, recurrent, bias, activation="tanh", recurrent_activatio
         outputs.append(np.where(keep, h, 0.0) if zero_output_for_mask else h)
     return np.stack(outputs, axis=1) if return_sequences else outputs[-1]
 
+
+# -- layer forwards -------------------------------------------------------------------
+# ``LAYERS[class_name](config, weights, x, training, step)``: Keras 3's forward of a layer made from its
+# ``get_config()`` with ``weights`` in ``get_weights()`` order, on a batch ``x`` (channels last); noise layers
+# draw from ``(config['seed'], step, element)``.
+
+def _dense(c, w, x, training, step):
+    return named_activation(c["activation"], x @ w[0] + (w[1] if c["use_bias"] else 0.0))
+
+
+def _conv(c, w, x, training, step):
+    z = conv(x, w[0], w[1] if c["use_bias"] else None, c["strides"], c["padding"], c["dilation_rate"])
+    return named_activation(c["activation"], z)
+
+
+def _recurrent(kind):
+    def forward(c, w, x, training, step):
+        return rnn(kind, x, *w[:2], w[2] if c["use_bias"] else np.zeros(w[0].shape[1]), c["activation"],
+                   c.get("recurrent_activation", "sigmoid"), c["go_backwards"], c["return_sequences"],
+                   reset_after=c.get("reset_after", True))
+    return forward
+
+
+def _bidirectional(c, w, x, training, step):
+    half = len(w) // 2
+    fwd, bwd = c["layer"], c["backward_layer"]
+    out_f = LAYERS[fwd["class_name"]](fwd["config"], w[:half], x, training, step)
+    out_b = LAYERS[bwd["class_name"]](bwd["config"], w[half:], x, training, step)
+    return np.concatenate([out_f, out_b[:, ::-1] if bwd["config"]["return_sequences"] else out_b], axis=-1)
+
+
+def _noise(mode, argument="rate"):
+    def forward(c, w, x, training, step):
+        return noise(mode, x, c[argument], c["seed"], step) if training and c[argument] else x
+    return forward
+
+
+def _batchnorm(c, w, x, training, step):
+    gamma, beta, mean, var = w
+    if training:
+        return batchnorm_train(x, gamma, beta, mean, var, c["momentum"], c["epsilon"])[0]
+    return gamma * (x - mean) / np.sqrt(var + c["epsilon"]) + beta
+
+
+def _zero_padding(c, w, x, training, step):
+    pads = c["padding"] if x.ndim == 4 else (c["padding"],)
+    return np.pad(x, [(0, 0), *pads, (0, 0)])
+
+
+def _global_pool(average):
+    def forward(c, w, x, training, step):
+        axes = tuple(range(1, x.ndim - 1))
+        return (np.mean if average else np.max)(x, axis=axes, keepdims=c["keepdims"])
+    return forward
+
+
+def _pool(average):
+    def forward(c, w, x, training, step):
+        return pool(x, c["pool_size"], c["strides"], c["padding"], average)
+    return forward
+
+
+LAYERS = {
+    "Activation": lambda c, w, x, training, step: named_activation(c["activation"], x),
+    "ReLU": lambda c, w, x, training, step: activation(
+        ka.RELU, x, c["negative_slope"], math.inf if c["max_value"] is None else c["max_value"], c["threshold"]),
+    "LeakyReLU": lambda c, w, x, training, step: activation(ka.RELU, x, c["negative_slope"]),
+    "ELU": lambda c, w, x, training, step: activation(ka.ELU, x, c["alpha"]),
+    "Softmax": lambda c, w, x, training, step: _softmax(x),
+    "PReLU": lambda c, w, x, training, step: prelu(x, w[0]),
+    "Dense": _dense,
+    "Conv1D": _conv,
+    "Conv2D": _conv,
+    "Embedding": lambda c, w, x, training, step: w[0][x.astype(int)],
+    "SimpleRNN": _recurrent("simple_rnn"),
+    "LSTM": _recurrent("lstm"),
+    "GRU": _recurrent("gru"),
+    "Bidirectional": _bidirectional,
+    "Dropout": _noise(kd.DROPOUT),
+    "GaussianNoise": _noise(kd.GAUSSIAN_NOISE, "stddev"),
+    "GaussianDropout": _noise(kd.GAUSSIAN_DROPOUT),
+    "AlphaDropout": _noise(kd.ALPHA_DROPOUT),
+    "BatchNormalization": _batchnorm,
+    "LayerNormalization": lambda c, w, x, training, step: layernorm(x, w[0], w[1], c["epsilon"]),
+    "Flatten": lambda c, w, x, training, step: x.reshape(len(x), -1),
+    "Reshape": lambda c, w, x, training, step: x.reshape(len(x), *c["target_shape"]),
+    "ZeroPadding1D": _zero_padding,
+    "ZeroPadding2D": _zero_padding,
+    "Rescaling": lambda c, w, x, training, step: x * c["scale"] + c["offset"],
+    "MaxPooling1D": _pool(False),
+    "MaxPooling2D": _pool(False),
+    "AveragePooling1D": _pool(True),
+    "AveragePooling2D": _pool(True),
+    "GlobalMaxPooling1D": _global_pool(False),
+    "GlobalMaxPooling2D": _global_pool(False),
+    "GlobalAveragePooling1D": _global_pool(True),
+    "GlobalAveragePooling2D": _global_pool(True),
+}
