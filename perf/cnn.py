@@ -140,28 +140,13 @@ def jax_worker(folder, epochs):
 
 def floor_worker(folder, epochs):
     """The GEMMs of one step (shapes of the im2col formulation), each timed alone with NumPy's BLAS."""
-    import numpy as np
-
     n = len(data(folder)[1])
     patches1, patches2 = BATCH * 28 * 28, BATCH * 14 * 14
     products = [  # (m, k, n, transpose a)
         (patches1, 10, 32, False), (10, patches1, 32, True),  # conv1 forward, weight gradient
         (patches2, 289, 64, False), (289, patches2, 64, True), (patches2, 64, 289, False),  # conv2 + input grad
-        (BATCH, 3136, 100, False), (3136, BATCH, 100, True), (BATCH, 100, 3136, False),  # dense 1
-        (BATCH, 100, 10, False), (100, BATCH, 10, True), (BATCH, 10, 100, False),  # dense 2
-    ]
-    rng = np.random.default_rng(0)
-    per_step = 0.0
-    for m, k, cols, transpose in products:
-        a = rng.random((k, m) if transpose else (m, k), dtype=np.float32)
-        a = a.T if transpose else a
-        b, out = rng.random((k, cols), dtype=np.float32), np.empty((m, cols), np.float32)
-        reps = max(20, int(2e8 / (m * k * cols)))
-        np.dot(a, b, out)
-        start = time.perf_counter()
-        for _ in range(reps):
-            np.dot(a, b, out)
-        per_step += (time.perf_counter() - start) / reps
+    ] + harness.dense_products(BATCH, [3136, 100, 10], first_input_grad=True)  # the Dense layers
+    per_step = harness.gemm_seconds(products)
     return {"epochs": [per_step * -(-n // BATCH)], "step": per_step, "predict": None}
 
 

@@ -1,14 +1,19 @@
-"""What the peer benchmarks (``cnn.py``, ``rnn.py``) share: each contender in its own process, one timing loop each.
+"""What the peer benchmarks (``cnn.py``, ``rnn.py``, ``suite.py``) share: each contender in its own process, one
+timing loop each.
 
 A worker is the benchmark script run again with ``--worker NAME``; it prints
 one JSON line. The clocks leave the warm-up out: jitnet's first ``fit``
 (which compiles; its seconds are kept as ``first_fit``) and four PyTorch
 steps run before them; JAX's compiling first epoch is split off by
-``jax_peer.time_epochs``.
+``jax_peer.time_epochs``. ``gemm_seconds`` times the GEMM floor of a
+training step; ``time_calls`` the latency of one call. This module imports
+only the standard library (and numpy where a function needs it), so every
+peer's interpreter can load it.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import subprocess
@@ -18,7 +23,15 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-THREADS = {"OMP_NUM_THREADS": "2", "JITNET_NUM_THREADS": "2"}  # XLA uses every core: 2 here
+
+
+def thread_env(n: int) -> dict:
+    """The variables that set ``n`` threads for jitnet and the BLAS and OpenMP pools of a process about to start."""
+    return {name: str(n) for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+                                      "JITNET_NUM_THREADS")}
+
+
+THREADS = thread_env(2)  # XLA uses every core: 2 here
 if str(ROOT) not in sys.path:
     sys.path.insert(1, str(ROOT))  # the checkout's jitnet, whatever is installed
 
@@ -91,3 +104,55 @@ def torch_epochs(model, opt, loss_fn, x, y, batch: int, epochs: int) -> list[flo
         steps(torch.randperm(len(x)))
         times.append(time.perf_counter() - start)
     return times
+
+
+def dense_products(batch: int, sizes: list[int], first_input_grad: bool = False) -> list[tuple[int, int, int, bool]]:
+    """The GEMMs of one training step of Dense layers ``sizes[0] -> sizes[1] -> ...`` as ``(m, k, n, transposed a)``.
+
+    Per layer: the forward product, the weight gradient and the input gradient (for the first layer only
+    with ``first_input_grad``: when a layer before it needs it).
+    """
+    out = []
+    for i, (n_in, n_out) in enumerate(itertools.pairwise(sizes)):
+        out += [(batch, n_in, n_out, False), (n_in, batch, n_out, True)]
+        if i or first_input_grad:
+            out.append((batch, n_out, n_in, False))
+    return out
+
+
+def gemm_seconds(products: list[tuple[int, int, int, bool]]) -> float:
+    """Seconds of one pass over ``products`` (``(m, k, n, transposed a)`` each), each GEMM timed alone with
+    NumPy's BLAS (float32, its threads as they are set)."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    total = 0.0
+    for m, k, cols, transpose in products:
+        a = rng.random((k, m) if transpose else (m, k), dtype=np.float32)
+        a = a.T if transpose else a
+        b, out = rng.random((k, cols), dtype=np.float32), np.empty((m, cols), np.float32)
+        reps = max(20, int(2e8 / (m * k * cols)))
+        np.dot(a, b, out)
+        start = time.perf_counter()
+        for _ in range(reps):
+            np.dot(a, b, out)
+        total += (time.perf_counter() - start) / reps
+    return total
+
+
+def time_calls(fn, calls: int, repeats: int) -> list[float]:
+    """Microseconds per call of ``fn()``: ``repeats`` loops of ``calls`` calls each, after one untimed call."""
+    fn()
+    out = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        for _ in range(calls):
+            fn()
+        out.append((time.perf_counter() - start) / calls * 1e6)
+    return out
+
+
+def per_unit(seconds: float, rows: int, batch: int, unit: str, full_n: int) -> float:
+    """An epoch over ``rows`` samples in ``unit``: microseconds per step ('us/step'), or seconds per epoch of
+    ``full_n`` samples ('s/epoch')."""
+    return seconds / -(-rows // batch) * 1e6 if unit == "us/step" else seconds * full_n / rows
