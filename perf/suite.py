@@ -1,14 +1,27 @@
-"""The perf suite: every workload with jitnet and NumPy side by side, to JSON.
+"""The perf suite: every workload with jitnet and NumPy side by side, and the peers, to JSON.
 
     python perf/suite.py                      # full run, perf/results/latest.json
     python perf/suite.py --quick              # a few seconds per workload (CI)
-    python perf/suite.py --peers-python PY    # also PyTorch / Keras, run by interpreter PY
-    python perf/suite.py --jax-python PY      # also JAX's compile time beside jitnet's
-    python perf/compare.py BASE.json NEW.json # regression check
+    python perf/suite.py --peers-python PY    # also PyTorch (eager) and Keras 3, run by interpreter PY
+    python perf/suite.py --jax-python PY      # also JAX (jit of a lax.scan epoch, and jit per step), and its
+                                              # compile time beside jitnet's
+    python perf/compare.py BASE.json NEW.json # the regression gate
 
-Each figure is the median of ``--repeats`` runs, with min and max. Speed
-is also given as a ratio to the NumPy reference run in the same process, so
-results from different machines can be compared.
+A run is ``--rounds`` rounds (default 3); each round trains every workload
+with jitnet, then with the NumPy reference (the same maths, ``reference.py``),
+then runs the peers (``peers.py``) in their own interpreters, so the
+contenders alternate. Each contender times ``--repeats`` epochs inside one
+``fit`` or loop, after a warm-up that compiles; a figure is the median over
+all its epochs, with min and max, and each ratio (jitnet's speed-up over
+NumPy, jitnet's time over a peer's or over the GEMM floor) is the median of
+the rounds' ratios. Every implementation runs with the same thread count,
+set explicitly: ``--threads``, or jitnet's usable cores.
+
+Beside the epochs: the GEMM floor of (a) (its forward and backward products
+for one epoch, timed alone with NumPy's BLAS); for (b), which jitnet reads as
+CSR rows, the conversion's seconds and jitnet's epoch on dense rows; the
+latencies (``predict`` on 1 and 32 samples and ``model(x)`` on 1, model (a);
+``train_on_batch`` of (d)); start-up, memory and, in full runs, compile times.
 """
 
 from __future__ import annotations
@@ -27,6 +40,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+import harness  # puts the checkout's jitnet first on the path
 import numba
 import numpy as np
 import workloads as wl
@@ -39,35 +53,146 @@ def stats(values: list[float]) -> dict:
     return {"median": statistics.median(values), "min": min(values), "max": max(values), "runs": values}
 
 
-def run_workloads(args) -> dict:
-    results = {}
-    limit = None
-    for w in wl.WORKLOADS:
-        if args.only and w.name not in args.only:
-            continue
-        x, y = wl.data(w)
-        if args.quick:
-            limit = w.batch_size * (100 if w.unit == "us/step" else max(20, w.n // w.batch_size // 10))
-        jit = wl.time_jitnet(w, x, y, args.repeats, limit)
-        ref = wl.time_numpy(w, x, y, args.repeats, limit)
-        entry = {"description": w.description, "unit": w.unit, "jitnet": stats(jit), "numpy": stats(ref),
-                 "speedup_vs_numpy": statistics.median(ref) / statistics.median(jit)}
-        results[w.name] = entry
-        _show(w.name, entry)
-        if w.unit == "us/step":
-            tob = wl.time_train_on_batch(w, x, y, 200 if args.quick else 2000, args.repeats)
-            results["d_tiny_train_on_batch"] = {"description": "8-16-16-1 adam, one train_on_batch call",
-                                                "unit": "us/call", "jitnet": stats(tob)}
-            _show("d_tiny_train_on_batch", results["d_tiny_train_on_batch"])
-    if not args.only or "predict" in args.only:
-        x, _ = wl.data(wl.WORKLOADS[0])
-        results["predict_10k"] = {"description": "predict 10,000 samples, model (a), batch 32", "unit": "s",
-                                  "jitnet": stats(wl.time_predict(x, args.repeats))}
-        _show("predict_10k", results["predict_10k"])
-    return results
+def pin_threads(n: int) -> dict:
+    """``n`` threads for jitnet's kernels and for scipy's and numpy's BLAS, fixed; what each reports."""
+    from jitnet import _blas
+
+    keras.config.set_num_threads(n)
+    return {"jitnet": keras.config.get_num_threads(), "numpy_blas": _blas.numpy_threads()}
 
 
 PEER_WORKLOADS = ("a_mnist_mlp", "b_imdb_multihot", "c_mnist_adam_b32", "d_tiny_adam_fit")
+FLOOR_WORKLOADS = ("a_mnist_mlp",)
+LATENCY = {"predict_1": "predict on 1 sample, model (a)", "predict_32": "predict on 32 samples, model (a)",
+           "call_1": "model(x) on 1 sample, model (a)", "d_tiny_train_on_batch": "8-16-16-1 adam, one train_on_batch call"}
+
+
+def selected(args) -> list:
+    return [w for w in wl.WORKLOADS if not args.only or w.name in args.only]
+
+
+def wanted(args, name: str) -> bool:
+    return not args.only or name in args.only
+
+
+def load_data(args) -> dict:
+    """Inputs and targets of every workload the run needs (the latency models' too)."""
+    needed = selected(args)
+    if wanted(args, "latency"):
+        needed += [w for w in (wl.LATENCY_MODEL, wl.TRAIN_ON_BATCH_MODEL) if w not in needed]
+    return {w.name: wl.data(w) for w in needed}
+
+
+def run_round(args, data: dict, sparse: dict) -> dict:
+    """One round of jitnet and NumPy: ``{figure: {'description', 'unit', contender: [values]}}``."""
+    results = {}
+    for w in selected(args):
+        x, y = data[w.name]
+        rows = w.rows(args.quick)
+        pin_threads(args.threads)
+        entry = {"description": w.description, "unit": w.unit,
+                 "jitnet": wl.time_jitnet(w, x, y, args.repeats, rows)}
+        pin_threads(args.threads)  # the NumPy reference gets the same threads, whatever jitnet did
+        entry["numpy"] = wl.time_numpy(w, x, y, args.repeats, rows)
+        if w.name in FLOOR_WORKLOADS:
+            entry["gemm_floor"] = [wl.gemm_floor(w)]
+        if w.name in sparse:
+            with wl.dense_inputs():
+                entry["jitnet_dense"] = wl.time_jitnet(w, x, y, args.repeats, rows)
+        results[w.name] = entry
+        _progress(w.name, entry)
+    if wanted(args, "latency"):
+        pin_threads(args.threads)
+        calls = 200 if args.quick else 2000
+        figures = wl.time_latency(data[wl.LATENCY_MODEL.name][0], *data[wl.TRAIN_ON_BATCH_MODEL.name], calls,
+                                  args.repeats)
+        for name, values in figures.items():
+            results[name] = {"description": LATENCY[name], "unit": "us/call", "jitnet": values}
+            _progress(name, results[name])
+    if wanted(args, "predict"):
+        x, _ = data.get(wl.WORKLOADS[0].name) or wl.data(wl.WORKLOADS[0])
+        results["predict_10k"] = {"description": "predict 10,000 samples, model (a), batch 32", "unit": "s",
+                                  "jitnet": wl.time_predict(x, args.repeats)}
+        _progress("predict_10k", results["predict_10k"])
+    return results
+
+
+def _ratio(values: list[float], over: list[float]) -> float:
+    return statistics.median(values) / statistics.median(over)
+
+
+def merge(rounds: list[dict], sparse: dict) -> dict:
+    """The rounds' figures as one: stats over every value, each ratio the median of the rounds' ratios."""
+    out = {}
+    for name, first in rounds[0].items():
+        per = [r[name] for r in rounds]
+        entry = {key: stats([v for r in per for v in r[key]]) if isinstance(value, list) else value
+                 for key, value in first.items()}
+        ratios = {"speedup_vs_numpy": ("numpy", "jitnet"), "vs_gemm_floor": ("jitnet", "gemm_floor"),
+                  "sparse_vs_dense": ("jitnet", "jitnet_dense")}
+        for ratio, (top, bottom) in ratios.items():
+            if top in first and bottom in first:
+                entry[f"{ratio}_rounds"] = [_ratio(r[top], r[bottom]) for r in per]
+                entry[ratio] = statistics.median(entry[f"{ratio}_rounds"])
+        if name in sparse:
+            entry["input_path"] = "CSR rows (jitnet's sparse path for multi-hot inputs)"
+            entry["conversion_s"] = sparse[name]
+        out[name] = entry
+    return out
+
+
+def write_peer_data(folder: str, data: dict, args) -> None:
+    """What ``peers.py`` reads: ``spec.json`` and each workload's rows as .npy files."""
+    train = [w.name for w in selected(args) if w.name in PEER_WORKLOADS]
+    spec = {"workloads": {}, "train": train, "latency": None}
+    for w in wl.WORKLOADS:
+        if w.name in data and (w.name in train or w in (wl.LATENCY_MODEL, wl.TRAIN_ON_BATCH_MODEL)):
+            x, y = data[w.name]
+            rows = w.rows(args.quick)
+            np.save(Path(folder) / f"{w.name}_x.npy", x[:rows])
+            np.save(Path(folder) / f"{w.name}_y.npy", y[:rows])
+            spec["workloads"][w.name] = w.spec(args.quick)
+    if wanted(args, "latency"):
+        spec["latency"] = {"model": wl.LATENCY_MODEL.name, "train_on_batch": wl.TRAIN_ON_BATCH_MODEL.name,
+                           "calls": 200 if args.quick else 2000, "repeats": args.repeats}
+    (Path(folder) / "spec.json").write_text(json.dumps(spec))
+
+
+def run_peers(args, folder: str) -> dict:
+    """One round of the peers, each interpreter in its own process: ``{'results': {figure: {peer: value}}, ...}``."""
+    out = {"results": {}, "threads": {}, "errors": {}}
+    for python, peers in ((args.peers_python, ["pytorch", "keras"]), (args.jax_python, ["jax"])):
+        if not python:
+            continue
+        cmd = [python, str(HERE / "peers.py"), "--data", folder, "--repeats", str(args.repeats),
+               "--threads", str(args.threads), "--peers", *peers]
+        env = {**os.environ, **harness.thread_env(args.threads),
+               "KERAS_BACKEND": os.environ.get("KERAS_BACKEND", "torch")}
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
+        if proc.returncode:
+            print(proc.stderr, file=sys.stderr)
+            out["errors"][python] = (proc.stderr.strip().splitlines() or ["failed"])[-1]
+            continue
+        found = json.loads(proc.stdout.strip().splitlines()[-1])
+        for name, figures in found["results"].items():
+            out["results"].setdefault(name, {}).update(figures)
+        out["threads"].update(found["threads"])
+    return out
+
+
+def merge_peers(peer_rounds: list[dict], rounds: list[dict]) -> dict:
+    """Each peer's figure: the median of the rounds, and jitnet's time over it (the median of the rounds' ratios)."""
+    out: dict = {}
+    for name in {name for p in peer_rounds for name in p["results"]}:
+        for peer in {peer for p in peer_rounds for peer in p["results"].get(name, {})}:
+            pairs = [(r, p["results"][name][peer]) for r, p in zip(rounds, peer_rounds)
+                     if peer in p["results"].get(name, {})]  # the rounds in which the peer ran
+            entry = {"median": statistics.median(v for _, v in pairs), "rounds": [v for _, v in pairs]}
+            if name in rounds[0]:
+                entry["jitnet_over_peer"] = statistics.median(statistics.median(r[name]["jitnet"]) / v for r, v in pairs)
+            out.setdefault(name, {})[peer] = entry
+    return out
+
 
 STARTUP_FIT = (
     "import numpy as np, jitnet as keras\n"
@@ -101,7 +226,7 @@ def run_startup(args) -> dict:
             out["first_fit_cold"] = {"description": "import + first fit, empty kernel and program caches", "unit": "s",
                                      "jitnet": stats([_time_process(STARTUP_FIT, env)])}
     for name, entry in out.items():
-        _show(name, entry)
+        print(f"{name:24s} {entry['jitnet']['median']:10.4f} {entry['unit']}", flush=True)
     return out
 
 
@@ -121,34 +246,43 @@ def run_memory(args) -> dict:
                           check=True)
     result = json.loads(proc.stdout.strip().splitlines()[-1])
     print(f"memory (784-100-10, {n} samples, 50 epochs): data {result['data_mb']:.1f} MB, params "
-          f"{result['params_mb']:.2f} MB, peak rise during fit {result['peak_rise_during_fit_mb']:.1f} MB, "
-          f"growth epoch 1 -> 50 {result['growth_epoch_1_to_last_mb']:.2f} MB", flush=True)
+          f"{result['params_mb']:.2f} MB, peak rise during fit {result['peak_rise_during_fit_mb']:.1f} MB "
+          f"({result['peak_method']}), growth epoch 1 -> 50 {result['growth_epoch_1_to_last_mb']:.2f} MB", flush=True)
     return result
 
 
-def run_peers(args) -> dict:
-    with tempfile.TemporaryDirectory() as folder:
-        for w in wl.WORKLOADS:
-            if w.name in PEER_WORKLOADS and (not args.only or w.name in args.only):
-                x, y = wl.data(w)
-                np.save(Path(folder) / f"{w.name}_x.npy", x)
-                np.save(Path(folder) / f"{w.name}_y.npy", y)
-        cmd = [args.peers_python, str(HERE / "peers.py"), "--data", folder, "--repeats", str(args.repeats),
-               "--threads", str(keras.config.get_num_threads())] + (["--quick"] if args.quick else [])
-        env = {**os.environ, "KERAS_BACKEND": os.environ.get("KERAS_BACKEND", "torch")}
-        proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
-    if proc.returncode:
-        print(proc.stderr, file=sys.stderr)
-        raise SystemExit(f"peers run failed ({args.peers_python})")
-    return json.loads(proc.stdout.strip().splitlines()[-1])
-
-
-def _show(name: str, entry: dict) -> None:
-    j = entry["jitnet"]
-    line = f"{name:24s} {j['median']:10.4f} {entry['unit']:8s} (min {j['min']:.4f}, max {j['max']:.4f})"
+def _progress(name: str, entry: dict) -> None:
+    line = f"  {name:24s} jitnet {statistics.median(entry['jitnet']):10.4f} {entry['unit']}"
     if "numpy" in entry:
-        line += f"   numpy {entry['numpy']['median']:.4f}   x{entry['speedup_vs_numpy']:.2f}"
+        line += f"   numpy {statistics.median(entry['numpy']):.4f}   x{_ratio(entry['numpy'], entry['jitnet']):.2f}"
     print(line, flush=True)
+
+
+PEER_COLUMNS = ("pytorch", "keras", "jax", "jax_step")
+
+
+def show(results: dict, peers: dict) -> None:
+    """The table of the run: jitnet, NumPy, the peers, and jitnet's time over JAX's (scan form)."""
+    columns = [p for p in PEER_COLUMNS if any(p in figures for figures in peers.values())]
+    print(f"{'figure':24s} {'unit':8s} {'jitnet':>10s} {'numpy':>10s} {'x numpy':>8s}"
+          + "".join(f" {c:>10s}" for c in columns) + (f" {'jitnet/jax':>10s}" if "jax" in columns else ""))
+    for name, entry in results.items():
+        line = f"{name:24s} {entry['unit']:8s} {entry['jitnet']['median']:10.4f}"
+        line += (f" {entry['numpy']['median']:10.4f} {entry['speedup_vs_numpy']:8.2f}" if "numpy" in entry
+                 else f" {'':10s} {'':8s}")
+        figures = peers.get(name, {})
+        line += "".join(f" {figures[c]['median']:10.4f}" if c in figures else f" {'':10s}" for c in columns)
+        if "jax" in figures:
+            line += f" {figures['jax']['jitnet_over_peer']:10.2f}"
+        print(line)
+    for name, entry in results.items():
+        if "gemm_floor" in entry:
+            print(f"{name}: GEMM floor {entry['gemm_floor']['median']:.4f} {entry['unit']}; "
+                  f"jitnet takes x{entry['vs_gemm_floor']:.2f} the floor")
+        if "input_path" in entry:
+            print(f"{name}: jitnet reads {entry['input_path']}; converting took {entry['conversion_s']:.2f} s "
+                  f"(once per array, outside the epochs); on dense rows {entry['jitnet_dense']['median']:.4f} "
+                  f"{entry['unit']} (x{entry['sparse_vs_dense']:.2f})")
 
 
 def machine() -> dict:
@@ -168,32 +302,47 @@ def machine() -> dict:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="short runs (CI): a few seconds per workload")
-    parser.add_argument("--repeats", type=int, default=None, help="runs per figure (default 5, quick 2)")
-    parser.add_argument("--threads", type=int, default=None, help="threads for jitnet and NumPy's BLAS")
-    parser.add_argument("--only", nargs="*", help="workload names to run")
-    parser.add_argument("--no-startup", action="store_true", help="skip the start-up timings")
-    parser.add_argument("--peers-python", help="an interpreter with torch and/or keras for the peers mode")
-    parser.add_argument("--jax-python", help="an interpreter with jax and optax, for the compile-time peer")
+    parser.add_argument("--repeats", type=int, default=None, help="epochs per contender and round (default 5, quick 2)")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of every contender, alternating (default 3)")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="threads for every implementation (default: jitnet's usable cores)")
+    parser.add_argument("--only", nargs="*", help="workload names to run (and/or 'latency', 'predict')")
+    parser.add_argument("--no-startup", action="store_true", help="skip the start-up and memory figures")
+    parser.add_argument("--peers-python", help="an interpreter with torch and/or keras: PyTorch and Keras 3 peers")
+    parser.add_argument("--jax-python", help="an interpreter with jax and optax: the JAX peer and compile time")
     parser.add_argument("--output", default=str(HERE / "results" / "latest.json"))
     args = parser.parse_args(argv)
     args.repeats = args.repeats or (2 if args.quick else 5)
-    if args.threads:
-        keras.config.set_num_threads(args.threads)
+    args.threads = args.threads or keras.config.get_num_threads()
+    threads = {"requested": args.threads, **pin_threads(args.threads)}
     keras.utils.set_random_seed(0)
-    result = {"machine": machine(), "threads": keras.config.get_num_threads(), "quick": args.quick,
-              "date": time.strftime("%Y-%m-%d %H:%M:%S"), "results": run_workloads(args)}
+    data = load_data(args)
+    sparse = {}
+    for w in selected(args):
+        seconds = wl.sparse_conversion(data[w.name][0][:w.rows(args.quick)])
+        if seconds is not None:
+            sparse[w.name] = seconds
+    rounds, peer_rounds = [], []
+    with tempfile.TemporaryDirectory() as folder:
+        if args.peers_python or args.jax_python:
+            write_peer_data(folder, data, args)
+        for r in range(args.rounds):
+            print(f"round {r + 1} of {args.rounds}", flush=True)
+            rounds.append(run_round(args, data, sparse))
+            if args.peers_python or args.jax_python:
+                peer_rounds.append(run_peers(args, folder))
+    result = {"machine": machine(), "threads": threads, "quick": args.quick, "rounds": args.rounds,
+              "repeats": args.repeats, "date": time.strftime("%Y-%m-%d %H:%M:%S"), "results": merge(rounds, sparse)}
+    if peer_rounds:
+        result["peers"] = merge_peers(peer_rounds, rounds)
+        result["peer_threads"] = peer_rounds[0]["threads"]
+        result["peer_errors"] = {k: v for p in peer_rounds for k, v in p["errors"].items()}
+    show(result["results"], result.get("peers", {}))
     if not args.no_startup:
         result["results"].update(run_startup(args))
         result["memory"] = run_memory(args)
         if not args.quick:
             result["compile"] = run_compile(args)
-    if args.peers_python:
-        result["peers"] = run_peers(args)
-        for name, peers in result["peers"].items():
-            ours = result["results"].get(name, {}).get("jitnet", {}).get("median")
-            for peer, value in peers.items():
-                if ours:
-                    print(f"{name:24s} {peer:10s} {value:10.4f}   jitnet is x{value / ours:.2f} faster")
     out = Path(args.output)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2))

@@ -1,11 +1,13 @@
-"""The benchmark workloads: data, a jitnet model and its NumPy twin for each."""
+"""The benchmark workloads: data, a jitnet model and its NumPy twin for each, the GEMM floor and the latencies."""
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import harness
 import numpy as np
 from reference import NumpyMLP
 
@@ -25,6 +27,18 @@ class Workload:
     n: int
     unit: str = "s/epoch"
     extra_layers: Callable[[], list] | None = None
+    dropout: float | None = None  # the NumPy twin's hidden layers: Dense-BatchNorm-ReLU-Dropout(rate)
+
+    def rows(self, quick: bool) -> int:
+        """The samples an epoch trains on: all, or a slice of a few seconds' work with ``quick``."""
+        if not quick:
+            return self.n
+        return min(self.n, self.batch_size * (100 if self.unit == "us/step" else max(20, self.n // self.batch_size // 10)))
+
+    def spec(self, quick: bool) -> dict:
+        """What a peer needs to train the same model (``peers.py``)."""
+        return {"sizes": self.sizes, "output": self.output, "optimizer": self.optimizer,
+                "batch_size": self.batch_size, "n": self.n, "rows": self.rows(quick), "unit": self.unit}
 
 
 WORKLOADS = [
@@ -37,8 +51,10 @@ WORKLOADS = [
              32, 32 * 1000, unit="us/step"),
     Workload("e_bn_dropout", "784-100-BN-ReLU-Dropout(0.3)-10, adam, batch 32, 48k", [784, 100, 10], "softmax",
              "adam", 32, 48_000,
-             extra_layers=lambda: [keras.layers.BatchNormalization(), keras.layers.ReLU(), keras.layers.Dropout(0.3)]),
+             extra_layers=lambda: [keras.layers.BatchNormalization(), keras.layers.ReLU(), keras.layers.Dropout(0.3)],
+             dropout=0.3),
 ]
+LATENCY_MODEL, TRAIN_ON_BATCH_MODEL = WORKLOADS[0], WORKLOADS[3]
 
 
 def _mnist(n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -102,41 +118,70 @@ class EpochTimer(keras.callbacks.Callback):
         self.times.append(time.perf_counter() - self.start)
 
 
-def time_jitnet(w: Workload, x: np.ndarray, y: np.ndarray, repeats: int, epochs_limit: int | None = None) -> list[float]:
-    """Seconds per epoch (or microseconds per step) of ``fit``, one value per epoch of one ``fit(epochs=repeats)``."""
+def time_jitnet(w: Workload, x: np.ndarray, y: np.ndarray, repeats: int, rows: int) -> list[float]:
+    """Seconds per epoch (or microseconds per step) of ``fit`` on ``rows`` samples, one value per epoch of one
+    ``fit(epochs=repeats)``."""
     model = jitnet_model(w)
     model.fit(x[:w.batch_size * 4], y[:w.batch_size * 4], batch_size=w.batch_size, verbose=0)  # compile / warm
-    n = len(x) if epochs_limit is None else min(len(x), epochs_limit)
     timer = EpochTimer()
-    model.fit(x[:n], y[:n], batch_size=w.batch_size, epochs=repeats, verbose=0, callbacks=[timer])
-    return [_per_unit(w, t, n) for t in timer.times]
+    model.fit(x[:rows], y[:rows], batch_size=w.batch_size, epochs=repeats, verbose=0, callbacks=[timer])
+    return [_per_unit(w, t, rows) for t in timer.times]
 
 
-def time_train_on_batch(w: Workload, x: np.ndarray, y: np.ndarray, calls: int, repeats: int) -> list[float]:
-    """Microseconds per ``train_on_batch`` call."""
-    model = jitnet_model(w)
-    xb, yb = x[:w.batch_size], y[:w.batch_size]
-    model.train_on_batch(xb, yb)
-    out = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        for _ in range(calls):
-            model.train_on_batch(xb, yb)
-        out.append((time.perf_counter() - start) / calls * 1e6)
-    return out
-
-
-def time_numpy(w: Workload, x: np.ndarray, y: np.ndarray, repeats: int, epochs_limit: int | None = None) -> list[float]:
-    """The NumPy reference on the same data, same unit."""
-    net = NumpyMLP(w.sizes, w.output, w.optimizer)
+def time_numpy(w: Workload, x: np.ndarray, y: np.ndarray, repeats: int, rows: int) -> list[float]:
+    """The NumPy reference on the same data, same unit, ``repeats`` epochs of one loop."""
+    net = NumpyMLP(w.sizes, w.output, w.optimizer, dropout=w.dropout)
     rng = np.random.default_rng(0)
-    n = len(x) if epochs_limit is None else min(len(x), epochs_limit)
     out = []
     for _ in range(repeats):
         start = time.perf_counter()
-        net.fit_epoch(x[:n], y[:n], w.batch_size, rng)
-        out.append(_per_unit(w, time.perf_counter() - start, n))
+        net.fit_epoch(x[:rows], y[:rows], w.batch_size, rng)
+        out.append(_per_unit(w, time.perf_counter() - start, rows))
     return out
+
+
+def gemm_floor(w: Workload) -> float:
+    """Seconds of the GEMMs of one epoch of ``w`` alone (forward and backward products, NumPy's BLAS)."""
+    return harness.gemm_seconds(harness.dense_products(w.batch_size, w.sizes)) * -(-w.n // w.batch_size)
+
+
+def sparse_conversion(x: np.ndarray) -> float | None:
+    """Seconds jitnet's first ``fit`` on ``x`` spends turning it into CSR rows (None: ``x`` goes dense).
+
+    Timed on a copy, so nothing is cached: later calls on the same unchanged array reuse the rows.
+    """
+    from jitnet.models import csr
+
+    copy = np.array(x)
+    start = time.perf_counter()
+    rows = csr.rows_of(copy)
+    return time.perf_counter() - start if rows is not None else None
+
+
+@contextlib.contextmanager
+def dense_inputs():
+    """jitnet reads every input as dense rows inside this block (its sparse path off)."""
+    from jitnet.models import csr
+
+    saved, csr.SPARSE_DENSITY = csr.SPARSE_DENSITY, -1.0
+    try:
+        yield
+    finally:
+        csr.SPARSE_DENSITY = saved
+
+
+def time_latency(x_model: np.ndarray, x_tob: np.ndarray, y_tob: np.ndarray, calls: int,
+                 repeats: int) -> dict[str, list[float]]:
+    """Microseconds per call: ``predict`` on 1 and on 32 samples and ``model(x)`` on 1 (model (a)), and
+    ``train_on_batch`` on a batch of (d)."""
+    model = jitnet_model(LATENCY_MODEL)
+    x1, x32 = x_model[:1], x_model[:32]
+    w = TRAIN_ON_BATCH_MODEL
+    tiny, xb, yb = jitnet_model(w), x_tob[:w.batch_size], y_tob[:w.batch_size]
+    return {"predict_1": harness.time_calls(lambda: model.predict(x1, verbose=0), calls, repeats),
+            "predict_32": harness.time_calls(lambda: model.predict(x32, batch_size=32, verbose=0), calls, repeats),
+            "call_1": harness.time_calls(lambda: model(x1), calls, repeats),
+            "d_tiny_train_on_batch": harness.time_calls(lambda: tiny.train_on_batch(xb, yb), calls, repeats)}
 
 
 def time_predict(x: np.ndarray, repeats: int) -> list[float]:
@@ -151,7 +196,5 @@ def time_predict(x: np.ndarray, repeats: int) -> list[float]:
     return out
 
 
-def _per_unit(w: Workload, seconds: float, n: int) -> float:
-    if w.unit == "us/step":
-        return seconds / -(-n // w.batch_size) * 1e6
-    return seconds * w.n / n
+def _per_unit(w: Workload, seconds: float, rows: int) -> float:
+    return harness.per_unit(seconds, rows, w.batch_size, w.unit, w.n)
