@@ -55,6 +55,11 @@ def real(name: str, value: Any, low: float | None = None, high: float | None = N
     return float(value)
 
 
+def is_real(value: Any) -> bool:
+    """True for a number (NumPy's too) that is not a bool."""
+    return _is_number(value)
+
+
 def is_integer(value: Any) -> bool:
     """True for an int (NumPy's too) that is not a bool."""
     return _is_number(value) and isinstance(value, numbers.Integral)

@@ -7,14 +7,18 @@ import numpy as np
 
 import jitnet as keras
 from jitnet.kernels.buffers import sample_grad, sample_value
-from jitnet.models.trainer import Trainer
 
 
 def build(layers, input_shape, batch):
     model = keras.Sequential([keras.Input(shape=input_shape), *layers])
-    trainer = Trainer(model.layers, model.input_shape, model._arena, None, [], None, input_grad=True)
+    return model, program_of(model, batch)
+
+
+def program_of(model, batch):
+    """The model's program with input gradients, its buffers sized for ``batch`` samples."""
+    trainer = model.make_trainer(None, [], None, input_grad=True)
     trainer.reserve(batch)
-    return model, trainer
+    return trainer
 
 
 def forward(trainer, x, training=True, step=3):
@@ -31,7 +35,11 @@ def analytic(trainer, x, r, training=True, step=3):
     forward(trainer, x, training, step)
     a = trainer.arena
     trainer.dws[:] = 0.0
-    sample_grad(trainer.bufs, trainer.pred_slot, nb)[:] = r
+    offset = 0
+    for slot in trainer.builder.outputs or [trainer.pred_slot]:  # several outputs: each its share of r
+        grad = sample_grad(trainer.bufs, slot, nb)
+        grad[:] = r[:, offset:offset + grad.shape[1]]
+        offset += grad.shape[1]
     module, P = trainer.program()
     module.backward(P, trainer.bufs, trainer.arena_group, nb, step)
     dx = sample_grad(trainer.bufs, 0, nb).copy()
@@ -70,10 +78,17 @@ def numeric(trainer, x, r, h=1e-6, training=True, step=3, check_x=True):
 
 def check_layers(layers, input_shape, batch=5, seed=0, rtol=1e-6, atol=1e-8, training=True, x=None, check_x=True):
     """Assert analytic == numeric gradients for a stack of layers (and its input, with ``check_x``)."""
+    model = keras.Sequential([keras.Input(shape=input_shape), *layers])
     rng = np.random.default_rng(seed)
-    model, trainer = build(layers, input_shape, batch)
     if x is None:
         x = rng.normal(size=(batch, *input_shape))
+    return check_model(model, x, rng, rtol, atol, training, check_x)
+
+
+def check_model(model, x, rng, rtol=1e-6, atol=1e-8, training=True, check_x=True):
+    """Assert analytic == numeric gradients for ``model`` at ``x`` (its inputs side by side in one row)."""
+    batch = x.shape[0]
+    trainer = program_of(model, batch)
     r = rng.normal(size=(batch, trainer.output_width))
     state = trainer.arena.state.copy()
     gp, gx = analytic(trainer, x, r, training)

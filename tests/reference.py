@@ -487,3 +487,24 @@ LAYERS = {
     "GlobalAveragePooling1D": _global_pool(True),
     "GlobalAveragePooling2D": _global_pool(True),
 }
+
+
+def _dot(c, xs):
+    a, b = xs
+    if c["normalize"]:
+        a = a / np.maximum(np.linalg.norm(a, axis=-1, keepdims=True), 1e-12)
+        b = b / np.maximum(np.linalg.norm(b, axis=-1, keepdims=True), 1e-12)
+    return np.sum(a * b, axis=-1, keepdims=True)
+
+
+# Merging layers: config, list of input arrays (with the batch axis) -> output.
+MERGING = {
+    "Add": lambda c, xs: np.sum(xs, axis=0),
+    "Subtract": lambda c, xs: xs[0] - xs[1],
+    "Multiply": lambda c, xs: np.prod(xs, axis=0),
+    "Average": lambda c, xs: np.mean(xs, axis=0),
+    "Maximum": lambda c, xs: np.max(xs, axis=0),
+    "Minimum": lambda c, xs: np.min(xs, axis=0),
+    "Concatenate": lambda c, xs: np.concatenate(xs, axis=c["axis"]),
+    "Dot": _dot,
+}

@@ -114,14 +114,30 @@ def gather_inputs(data, order, lo, nb, bufs, sparse):
 
 
 @kernel
-def gather_targets(data, order, lo, nb, head, rows):
-    """Targets into ``ybuf`` and each sample weight repeated for its ``rows`` output rows.
+def gather_targets(data, order, lo, nb, head, heads, mb):
+    """Each head's targets into its block of ``ybuf``, and each sample weight repeated for its output rows.
 
-    ``data = (x, xptr, xidx, xval, y, sample_weight)``; ``head`` as in the program docstring.
+    ``data = (x, xptr, xidx, xval, y, sample_weight)``; ``head`` and ``heads``
+    as in the program docstring: head ``h`` takes columns ``heads[h, 4]`` to
+    ``heads[h, 4] + heads[h, 5]`` of ``y``.
     """
     y, sw, ybuf, swbuf = data[4], data[5], head[0], head[1]
-    gather(y, order, lo, nb, view2d(ybuf, 0, nb, y.shape[1]))
-    for i in range(nb):
-        w = sw[order[lo + i]]
-        for r in range(rows):
-            swbuf[i * rows + r] = w
+    for h in range(heads.shape[0]):
+        rows, col, width, sw_at = heads[h, 3], heads[h, 4], heads[h, 5], mb * heads[h, 6]
+        block = view2d(ybuf, mb * col, nb, width)
+        for i in range(nb):
+            r = order[lo + i]
+            for j in range(width):
+                block[i, j] = y[r, col + j]
+            w = sw[r]
+            for k in range(rows):
+                swbuf[sw_at + i * rows + k] = w
+
+
+@kernel
+def scale_grad(bufs, s, nb, w):
+    """``grad(s) *= w`` (a loss weight)."""
+    g = sample_grad(bufs, s, nb)
+    for i in range(g.shape[0]):
+        for j in range(g.shape[1]):
+            g[i, j] *= w

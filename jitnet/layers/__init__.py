@@ -6,6 +6,25 @@ from .base import Layer, Variable
 from .convolutional import Conv1D, Conv2D
 from .core import Activation, Dense, Input, InputLayer
 from .embedding import Embedding
+from .merging import (
+    Add,
+    Average,
+    Concatenate,
+    Dot,
+    Maximum,
+    Minimum,
+    Multiply,
+    Subtract,
+    add,
+    average,
+    concatenate,
+    dot,
+    maximum,
+    minimum,
+    multiply,
+    subtract,
+)
+from .node import KerasTensor
 from .normalization import BatchNormalization, LayerNormalization
 from .pooling import (
     AveragePooling1D,
@@ -23,7 +42,7 @@ from .regularization import AlphaDropout, Dropout, GaussianDropout, GaussianNois
 from .reshaping import Flatten, Reshape, ZeroPadding1D, ZeroPadding2D
 
 LAYERS = Registry("layer", base=Layer)
-for _cls in (Activation, AlphaDropout, AveragePooling1D, AveragePooling2D, BatchNormalization, Bidirectional, Conv1D,
+for _cls in (Activation, Add, AlphaDropout, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract, AveragePooling1D, AveragePooling2D, BatchNormalization, Bidirectional, Conv1D,
              Conv2D, Dense, Dropout, ELU, Embedding, GRU, LSTM, SimpleRNN, Flatten, GaussianDropout, GaussianNoise, GlobalAveragePooling1D, GlobalAveragePooling2D,
              GlobalMaxPooling1D, GlobalMaxPooling2D, InputLayer, LayerNormalization, LeakyReLU, MaxPooling1D,
              MaxPooling2D, PReLU, ReLU, Rescaling, Reshape, Softmax, ZeroPadding1D, ZeroPadding2D):
@@ -60,18 +79,22 @@ __all__ = [
     "GRU",
     "LSTM",
     "Activation",
+    "Add",
     "AlphaDropout",
+    "Average",
     "AveragePooling1D",
     "AveragePooling2D",
     "AvgPool1D",
     "AvgPool2D",
     "BatchNormalization",
     "Bidirectional",
+    "Concatenate",
     "Conv1D",
     "Conv2D",
     "Convolution1D",
     "Convolution2D",
     "Dense",
+    "Dot",
     "Dropout",
     "Embedding",
     "Flatten",
@@ -87,6 +110,7 @@ __all__ = [
     "GlobalMaxPooling2D",
     "Input",
     "InputLayer",
+    "KerasTensor",
     "Layer",
     "LayerNormalization",
     "LeakyReLU",
@@ -94,15 +118,27 @@ __all__ = [
     "MaxPool2D",
     "MaxPooling1D",
     "MaxPooling2D",
+    "Maximum",
+    "Minimum",
+    "Multiply",
     "PReLU",
     "ReLU",
     "Rescaling",
     "Reshape",
     "SimpleRNN",
     "Softmax",
+    "Subtract",
     "Variable",
     "ZeroPadding1D",
     "ZeroPadding2D",
+    "add",
+    "average",
+    "concatenate",
     "deserialize",
+    "dot",
+    "maximum",
+    "minimum",
+    "multiply",
     "serialize",
+    "subtract",
 ]

@@ -150,6 +150,7 @@ class Layer:
         self._weights: list[Variable] = []
         self.input_shape: tuple[int, ...] | None = None
         self.output_shape: tuple[int, ...] | None = None
+        self._inbound_nodes: list = []  # one Node per call on symbolic tensors (jitnet.layers.node)
 
     # -- weights -----------------------------------------------------------
     def add_weight(self, name: str, shape: tuple[int, ...], initializer: Any = "zeros", trainable: bool = True,
@@ -223,6 +224,51 @@ class Layer:
         self.input_shape = input_shape
         self.output_shape = tuple(self.compute_output_shape(input_shape))
         return self.output_shape
+
+    # -- calls on symbolic tensors (the functional API) ------------------------------
+    takes_many = False  # merging layers take a list of tensors
+
+    def __call__(self, inputs: Any, training: Any = None, mask: Any = None) -> Any:
+        """Call on symbolic tensors (``keras.Input``): build for their shape, record the call, return the output.
+
+        ``training`` and ``mask`` are accepted as in Keras; the model decides both (masks flow from
+        ``Embedding(mask_zero=True)``).
+        """
+        from .node import KerasTensor, Node, is_symbolic
+
+        if not is_symbolic(inputs) or isinstance(inputs, dict):
+            raise TypeError(
+                f"Layer {self.name!r} must be called on a symbolic tensor (from keras.Input or another layer), or "
+                f"on a list of them. Received: {type(inputs).__name__}. To compute on arrays, build a model and "
+                "call it or its predict().")
+        many = isinstance(inputs, (list, tuple))
+        tensors = list(inputs) if many else [inputs]
+        if many != self.takes_many or (many and len(tensors) < 2):
+            expected = "a list of at least 2 tensors" if self.takes_many else "one tensor, not a list"
+            raise ValueError(f"Layer {self.name!r} ({type(self).__name__}) takes {expected}. Received: "
+                             f"{len(tensors) if many else 1} tensor(s)")
+        shape = [t.sample_shape for t in tensors] if many else tensors[0].sample_shape
+        out = KerasTensor((None, *self.build_for(shape)), name=self.name)
+        Node(self, tensors, many, out)
+        return out
+
+    def _node_attribute(self, attribute: str) -> Any:
+        if not self._inbound_nodes:
+            raise AttributeError(f"Layer {self.name!r} has never been called and thus has no defined {attribute}.")
+        node = self._inbound_nodes[0]
+        if attribute == "output":
+            return node.output
+        return node.inputs if node.many else (node.inputs[0] if node.inputs else node.output)
+
+    @property
+    def input(self) -> Any:
+        """The input tensor (or list of them) of the layer's first call."""
+        return self._node_attribute("input")
+
+    @property
+    def output(self) -> Any:
+        """The output tensor of the layer's first call."""
+        return self._node_attribute("output")
 
     def state_scratch(self) -> int:
         """Values of work space the layer keeps after its statistics in the state arena (0 for most)."""

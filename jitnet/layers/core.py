@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import activations
+import numpy as np
+
+from .. import activations, config
 from ..kernels.ops import activation as activation_op
 from .base import KernelLayer, Layer, ProgramBuilder, _check_shape_arg, positive_int
+from .node import KerasTensor, Node
 
 
 class InputLayer(Layer):
@@ -24,32 +27,52 @@ class InputLayer(Layer):
         shape = shape if shape is not None else input_shape
         if shape is None:
             raise ValueError("InputLayer needs `shape`, e.g. keras.Input(shape=(784,)).")
+        dtype = kwargs.pop("dtype", None)
         super().__init__(name=name, **kwargs)
         self.shape = _check_shape_arg("shape", shape)
         self.batch_size = batch_size
         self.input_shape_hint = self.shape
+        self.input_dtype = _dtype_name(dtype) or config.floatx()
+        self.build_for(self.shape)
+        Node(self, [], False, KerasTensor((batch_size, *self.shape), self.input_dtype, self.name))
 
     def emit(self, program: ProgramBuilder, slot: int) -> int:
         return slot
 
     def get_config(self) -> dict:
-        return {"batch_shape": (self.batch_size, *self.shape), "name": self.name}
+        return {"batch_shape": (self.batch_size, *self.shape), "dtype": self.input_dtype, "name": self.name}
 
     @classmethod
     def from_config(cls, config: dict) -> InputLayer:
         shape = config.get("batch_shape") or config.get("batch_input_shape")
-        return cls(shape=tuple(shape)[1:], batch_size=next(iter(shape)), name=config.get("name"))
+        dtype = config.get("dtype")
+        dtype = dtype.get("config", {}).get("name") if isinstance(dtype, dict) else dtype
+        return cls(shape=tuple(shape)[1:], batch_size=next(iter(shape)), name=config.get("name"), dtype=dtype)
 
 
-def Input(shape: Any = None, batch_size: int | None = None, name: str | None = None, **kwargs: Any) -> InputLayer:
-    """Declare a model's input shape (batch axis excluded): ``keras.Input(shape=(784,))``.
+def _dtype_name(dtype: Any) -> str | None:
+    """A dtype argument's name (``'float32'``, ``'int32'``...), or None."""
+    if dtype is None:
+        return None
+    try:
+        return np.dtype(dtype).name
+    except TypeError:
+        raise TypeError(f"Argument `dtype` must be a NumPy dtype name such as 'float32' or 'int32'. "
+                        f"Received: dtype={dtype!r}") from None
+
+
+def Input(shape: Any = None, batch_size: int | None = None, name: str | None = None, **kwargs: Any) -> KerasTensor:
+    """A model's input, a symbolic tensor of per-sample ``shape`` (batch axis excluded): ``keras.Input(shape=(784,))``.
+
+    Call layers on it, then make a model with ``keras.Model(inputs, outputs)``,
+    or pass it first to ``Sequential``.
 
     Args:
         shape: Tuple of positive ints, one sample's shape; required.
         batch_size: Int, kept in the config only. Defaults to ``None``.
         name: String. Defaults to ``None`` (a unique name).
     """
-    return InputLayer(shape=shape, batch_size=batch_size, name=name, **kwargs)
+    return InputLayer(shape=shape, batch_size=batch_size, name=name, **kwargs).output
 
 
 class Dense(KernelLayer):

@@ -2,10 +2,9 @@
 
 from typing import Any
 
+from .functional import Functional
+from .model import Model
 from .sequential import Sequential
-
-Model = Sequential
-
 
 
 def load_model(filepath: Any, custom_objects: dict | None = None, compile: bool = True,
@@ -23,4 +22,4 @@ def clone_model(model: Sequential) -> Sequential:
     return Sequential.from_config(model.get_config())
 
 
-__all__ = ["Model", "Sequential", "clone_model", "load_model"]
+__all__ = ["Functional", "Model", "Sequential", "clone_model", "load_model"]

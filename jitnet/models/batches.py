@@ -273,5 +273,5 @@ def predict(model: Any, x: Any, verbose: Any, steps: int | None, callbacks: Any,
         raise ValueError("Argument `x` yielded no batches.")
     if cbs is not None:
         cbs.on_predict_end()
-    return np.concatenate(outputs).reshape((-1, *model.output_shape))
+    return model.split_outputs(np.concatenate(outputs))
 

@@ -155,7 +155,7 @@ def weights(sample_weight: Any, class_weight: dict | None, y: np.ndarray, sparse
         unknown = sorted(int(k) for k in class_weight if n_classes is not None and k >= n_classes)
         if unknown:
             warnings.warn(f"`class_weight` names classes the model does not have ({n_classes} classes, ids 0 to "
-                          f"{n_classes - 1}): {unknown}. Those entries weigh no sample.", stacklevel=5)
+                          f"{n_classes - 1}): {unknown}. Those entries weigh no sample.", stacklevel=6)
         labels = y[:, 0].astype(np.int64) if sparse or y.shape[1] == 1 else y.argmax(axis=1)
         if y.shape[1] == 1 and not sparse:
             labels = np.round(y[:, 0]).astype(np.int64)

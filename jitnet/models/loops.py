@@ -19,7 +19,6 @@ import numpy as np
 from .. import config, random
 from .._validate import integer, real
 from ..callbacks import CallbackList
-from . import data
 from .trainer import Inputs
 
 
@@ -99,16 +98,13 @@ def prepare(model: Any, x: Any, y: Any, sample_weight: Any = None,
     xs = inputs(model, x)
     if y is None:
         raise ValueError("Argument `y` is required: this model is trained on (x, y) pairs.")
-    ys = data.targets(y, xs.shape[0], model.output_shape, model.loss.sparse, "y")
-    units = model.output_shape[-1]
-    sw = data.weights(sample_weight, class_weight, ys, model.loss.sparse, units if units > 1 else 2)
+    ys, sw = model.convert_targets(y, xs.shape[0], sample_weight, class_weight)
     return xs, ys, sw
 
 
 def inputs(model: Any, x: Any) -> np.ndarray:
     """``x`` checked and flattened per sample; builds the model from its shape if needed."""
-    first = model.layers[0] if model.layers else None
-    xs = data.inputs(x, model.input_shape, "x", getattr(first, "check_inputs", None))
+    xs = model.convert_inputs(x)
     if not model.built:
         model.ensure_built(x)
     return xs
@@ -272,10 +268,7 @@ def evaluate(model: Any, x: Any = None, y: Any = None, batch_size: int | None = 
         cbs.on_test_begin()
         logs = _evaluate(trainer, rows, ys, sw, batch_size, cbs, steps)
         cbs.on_test_end(logs)
-    if return_dict:
-        return logs
-    ordered = [logs["loss"]] + [logs[m.name] for m in trainer.metrics]
-    return ordered[0] if len(ordered) == 1 else ordered
+    return _ordered(trainer, logs, return_dict)
 
 
 def predict(model: Any, x: Any, batch_size: int | None = None, verbose: Any = "auto", steps: int | None = None,
@@ -312,7 +305,7 @@ def predict(model: Any, x: Any, batch_size: int | None = None, verbose: Any = "a
             cbs.on_predict_batch_end(b - 1, {})
     if cbs is not None:
         cbs.on_predict_end()
-    return out.reshape((n, *model.output_shape))
+    return model.split_outputs(out)
 
 
 def train_on_batch(model: Any, x: Any, y: Any, sample_weight: Any = None, class_weight: dict | None = None,
@@ -340,8 +333,12 @@ def test_on_batch(model: Any, x: Any, y: Any, sample_weight: Any = None, return_
 
 
 def _result(trainer, return_dict: bool) -> Any:
-    logs = trainer.logs()
+    return _ordered(trainer, trainer.logs(), return_dict)
+
+
+def _ordered(trainer, logs: dict, return_dict: bool) -> Any:
+    """The logs as a dict (by name), or as ``[loss, *output losses, *metrics]`` (the loss alone without others)."""
     if return_dict:
         return dict(sorted(logs.items()))
-    ordered = [logs["loss"]] + [logs[m.name] for m in trainer.metrics]
+    ordered = [logs[name] for name in trainer.log_names()]
     return ordered[0] if len(ordered) == 1 else ordered

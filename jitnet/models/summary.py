@@ -70,11 +70,14 @@ def readable_size(n_bytes: float) -> str:
     return f"{n_bytes:.2f} PB"
 
 
-def render(name: str, rows: list[tuple[str, str, str]], totals: list[tuple[str, int, int]],
+def render(name: str, rows: list[tuple[str, ...]], totals: list[tuple[str, int, int]],
            line_length: int | None = None, positions: list[float] | None = None) -> str:
-    """The summary text: ``rows`` of (layer, shape, params); ``totals`` of (label, count, bytes)."""
-    line_length = line_length or min(88, shutil.get_terminal_size().columns - 4)
-    widths = column_widths(line_length, positions or [0.45, 0.80, 1.0])
+    """The summary text: ``rows`` of (layer, shape, params) or, for a graph, (layer, shape, params,
+    connected to); ``totals`` of (label, count, bytes)."""
+    graph = bool(rows) and len(rows[0]) == 4
+    line_length = line_length or min(108 if graph else 88, shutil.get_terminal_size().columns - 4)
+    widths = column_widths(line_length, positions or ([0.3, 0.56, 0.74, 1.0] if graph else [0.45, 0.80, 1.0]))
+    header = ("Layer (type)", "Output Shape", "Param #", "Connected to")[:len(widths)]
 
     def rule(chars: tuple[str, str, str, str]) -> str:
         return chars[0] + chars[2].join(chars[1] * (w + 2) for w in widths) + chars[3]
@@ -89,7 +92,7 @@ def render(name: str, rows: list[tuple[str, str, str]], totals: list[tuple[str, 
             out.append(border + border.join(f" {p} " for p in parts) + border)
         return out
 
-    lines = [f'Model: "{name}"', rule(_TOP), *cells(("Layer (type)", "Output Shape", "Param #"), "┃"),
+    lines = [f'Model: "{name}"', rule(_TOP), *cells(header, "┃"),
              rule(_HEAD_SEP)]
     for i, row in enumerate(rows):
         if i:
@@ -105,10 +108,12 @@ def print_summary(model: Any, line_length: int | None = None, positions: list[fl
                   print_fn: Callable[[str], None] | None = None) -> None:
     """Print ``model``'s summary with ``print_fn`` (default ``print``)."""
     rows = []
+    connections = model.connections() if hasattr(model, "connections") else None
     for layer in model.layers:
         shape = "?" if layer.output_shape is None else "(" + ", ".join(map(str, (None, *layer.output_shape))) + ")"
         params = f"{layer.count_params():,}" if layer.built else "0 (unbuilt)"
-        rows.append((f"{layer.name} ({type(layer).__name__})", shape, params))
+        row = (f"{layer.name} ({type(layer).__name__})", shape, params)
+        rows.append(row if connections is None else (*row, connections.get(id(layer), "-")))
     itemsize = model.dtype_size()
     trainable = sum(w.size for w in model.trainable_weights)
     frozen = sum(w.size for w in model.non_trainable_weights)

@@ -81,33 +81,50 @@ class Trainer:
     """Runs forward, loss, metrics, backward and updates as compiled calls."""
 
     def __init__(self, layers: list, input_shape: tuple[int, ...], arena: Arena, loss, metrics: list,
-                 optimizer, input_grad: bool = False) -> None:
+                 optimizer, input_grad: bool, emit: Callable[[program.ProgramBuilder], int],
+                 loss_weights: list[float] | None = None, head_names: list[str] | None = None,
+                 metric_heads: list[int] | None = None) -> None:
+        """``emit(builder)`` appends the op calls of the model made of ``layers`` and returns its output buffer.
+
+        ``loss`` is one loss, or one per output (``builder.outputs``, set by a
+        model of several outputs), with its ``loss_weights``; ``head_names``
+        name each output's loss in the logs (``<name>_loss``), and
+        ``metric_heads`` give the output each metric reads (default: the first).
+        """
         config.get_num_threads()  # first use: one thread limit for Numba and BLAS
         builder = program.ProgramBuilder(input_shape)
-        slot = builder.input_slot
-        for layer in layers:
-            slot = layer.emit(builder, slot)
+        slot = emit(builder)
         self.builder = builder
         self.pred_slot = slot
         self.arena = arena
-        self.loss = loss
+        self.losses = [] if loss is None else list(loss) if isinstance(loss, (list, tuple)) else [loss]
+        self.loss = self.losses[0] if self.losses else None
         self.metrics = metrics
+        self.head_names = head_names or []
         self.optimizer = optimizer
         self.on_compile: Callable[[float], None] | None = None  # told the seconds of a slow compile
-        self._fuse_loss()
+        outputs = builder.outputs or [slot]
+        end = len(builder.calls) if builder.predict_only_from is None else builder.predict_only_from
+        if self.losses and len(self.losses) != len(outputs):
+            raise ValueError(f"The model has {len(outputs)} outputs but {len(self.losses)} losses.")
+        self.backward_from = end - 1
+        heads = [self._head(out, lo, end) for out, lo in zip(outputs, self.losses)]
         self.tables = builder.finish(needs_input_grad=input_grad, backward_from=self.backward_from)
         self.slots = self.tables.slots
         self.size = self.tables.size
         program.check_tables(self.tables, builder.calls, arena.params.size, arena.state.size)
         weight_tables = _weight_tables([v for layer in layers for v in layer.arena_weights])
+        self.heads = self._head_table(heads)
+        self.head_w = np.array(loss_weights if loss_weights is not None else [1.0] * len(heads), np.float64)
+        metric_heads = tuple(metric_heads or [0] * len(metrics))
         self._structure = {
-            "loss": self.loss_code if loss is not None else None, "metrics": tuple(m.code for m in metrics),
+            "losses": tuple(int(h[2]) for h in heads), "metrics": tuple(m.code for m in metrics),
+            "metric_heads": metric_heads if any(metric_heads) else (),
             "optimizer": None if optimizer is None else optimizer.code,
             "penalties": len(weight_tables[0]) > 0, "constraints": len(weight_tables[2]) > 0,
             "activity": len(builder.activity) > 0, "accumulate": len(self.tables.accumulate) > 0,
         }
-        rows = int(self.slots[self.pred_slot, 1])  # output rows per sample: loss terms are per row
-        self.meta = np.array([self.pred_slot, self.loss_slot, self.loss_code, rows, self.backward_from], np.int64)
+        self.meta = np.array([self.pred_slot, self.backward_from], np.int64)
         self._weight_tables = weight_tables
         self._metric_tables()
         self._programs: dict[bool, tuple] = {}
@@ -128,22 +145,42 @@ class Trainer:
         if optimizer is not None:
             optimizer.build(arena.n_trainable, arena.params.dtype, arena.segments)
 
-    def _fuse_loss(self) -> None:
-        """Compute sigmoid/softmax + crossentropy from the logits when possible."""
-        calls = self.builder.calls
-        self.loss_code = self.loss.kernel_code if self.loss is not None else 0
-        self.loss_slot = self.pred_slot
-        self.backward_from = len(calls) - 1
-        if self.loss is None or not calls:
-            return
-        last = calls[-1]
-        penalised = any(s == self.pred_slot for s, _, _ in self.builder.activity)
-        if last.output != self.pred_slot or penalised or last.kind != "activation":
-            return
-        if self.loss_code in _FUSABLE.get(last.variant, ()):
-            self.loss_code += 1
-            self.loss_slot = last.inputs[0]
-            self.backward_from -= 1
+    def _head(self, out: int, loss, end: int) -> tuple[int, int, int]:
+        """``(pred_slot, loss_slot, loss_code)`` of an output trained with ``loss``.
+
+        A sigmoid or softmax output trained with crossentropy gives the loss
+        its logits instead (the ``*_LOGITS`` code): stable, and dL/dz = p - y
+        there, so the activation's backward pass does not run.
+        """
+        b = self.builder
+        start = b.slots[out][0]
+        readers = [o for o, c in enumerate(b.calls[:end]) for s in c.inputs if b.slots[s][0] == start]
+        if readers:
+            raise NotImplementedError(f"An output that other layers also read cannot be trained with a loss in "
+                                      f"jitnet (buffer {out}, read by op {readers[0]}).")
+        code = loss.kernel_code
+        o = b.producer(out)
+        if o < 0:
+            return out, out, code
+        call = b.calls[o]
+        penalised = any(b.slots[s][0] == start for s, _, _ in b.activity)
+        logits = b.slots[call.inputs[0]][0] if call.inputs else -1
+        once = sum(b.slots[s][0] == logits for c in b.calls[:end] for s in c.inputs) == 1
+        if call.kind == "activation" and call.output == out and not penalised and once and \
+                code in _FUSABLE.get(call.variant, ()):
+            b.no_backward.add(o)
+            return out, call.inputs[0], code + 1
+        return out, out, code
+
+    def _head_table(self, heads: list[tuple[int, int, int]]) -> np.ndarray:
+        """``heads`` rows: pred, loss slot, code, rows per sample, target column and width, offset in swbuf."""
+        table, col, sw_at = [], 0, 0
+        for (out, loss_slot, code), loss in zip(heads, self.losses):
+            rows, width = int(self.slots[out, 1]), int(self.slots[out, 1] * self.slots[out, 2])
+            ky = rows if loss.sparse else width
+            table.append([out, loss_slot, code, rows, col, ky, sw_at])
+            col, sw_at = col + ky, sw_at + rows
+        return np.array(table, np.int64).reshape(-1, 7)
 
     def _metric_tables(self) -> None:
         m = len(self.metrics)
@@ -153,15 +190,17 @@ class Trainer:
         for i, metric in enumerate(self.metrics):
             _, param, loss_code, hyper = metric.kernel_args()
             self.metric_param[i], self.metric_loss[i], self.metric_hyper[i] = param, loss_code, hyper
-        self.acc = np.zeros((m + 1, 2), np.float64)
-        self.loss_hyper = self.loss.hyper() if self.loss is not None else np.zeros(3)
+        self.first_metric = 1 + (len(self.losses) if len(self.losses) > 1 else 0)
+        self.acc = np.zeros((self.first_metric + m, 2), np.float64)
+        self.loss_hyper = np.array([loss.hyper() for loss in self.losses] or [np.zeros(3)], np.float64)
 
     def program(self, sparse: bool = False):
         """The compiled program module for dense or sparse inputs, and its tables ``P``."""
         if sparse not in self._programs:
             kinds, index = self.builder.kinds(sparse)
             t = self.tables
-            P = (t.ints, t.floats, index, t.accumulate, *self._weight_tables, t.activity_i, t.activity_f, self.meta)
+            P = (t.ints, t.floats, index, t.accumulate, *self._weight_tables, t.activity_i, t.activity_f, self.meta,
+                 self.heads, self.head_w)
             structure = program.Structure(kinds=kinds, sparse=sparse, **self._structure)
             self._programs[sparse] = (program.load_program(structure), P)
         return self._programs[sparse]
@@ -198,11 +237,11 @@ class Trainer:
         dtype = self.arena.params.dtype
         if batch_size > self.mb:
             self.mb = batch_size
-            rows = int(self.slots[self.pred_slot, 1])
+            rows = self.heads[:, 3]
             self.ws = np.zeros(self.mb * self.size, dtype)
             self.dws = np.zeros(self.mb * self.size, dtype)
-            self.swbuf = np.zeros(self.mb * rows, dtype)
-            self.scratch = np.zeros(self.mb * rows, np.float64)
+            self.swbuf = np.zeros(self.mb * max(int(rows.sum()), 1), dtype)
+            self.scratch = np.zeros(self.mb * max(int(rows.max(initial=1)), 1), np.float64)
             self.bptr = np.zeros(self.mb + 1, np.int64)
             self.ky = 0
         if ky != self.ky:
@@ -238,13 +277,12 @@ class Trainer:
 
     def logs(self) -> dict[str, float]:
         """Running means: ``loss`` and each metric by name."""
-        logs = {}
-        if self.acc[0, 1]:
-            logs["loss"] = float(self.acc[0, 0] / self.acc[0, 1])
-        for i, metric in enumerate(self.metrics):
-            if self.acc[i + 1, 1]:
-                logs[metric.name] = float(self.acc[i + 1, 0] / self.acc[i + 1, 1])
-        return logs
+        return {name: float(total / count) for name, (total, count) in zip(self.log_names(), self.acc) if count}
+
+    def log_names(self) -> list[str]:
+        """``loss``, each output's ``<name>_loss`` (several outputs), then the metric names: the rows of the sums."""
+        names = ["loss"] + ([f"{name}_loss" for name in self.head_names] if self.first_metric > 1 else [])
+        return names + [metric.name for metric in self.metrics]
 
     def _data(self, inputs: Inputs, y, sw, order, batch_size: int) -> tuple:
         self.reserve(batch_size, y.shape[1], inputs.batch_nnz)

@@ -53,6 +53,9 @@ class ProgramBuilder:
         self.activity: list[tuple[int, float, float]] = []
         self.taken: list[int] = []  # buffers whose producer handed work to their only reader
         self.masks: dict[int, int] = {}  # buffer -> the id buffer whose zeros mask its steps
+        self.outputs: list[int] = []  # a model of several outputs: each one's buffer (else the emitted buffer)
+        self.predict_only_from: int | None = None  # ops from here on only gather outputs for predict
+        self.no_backward: set[int] = set()  # ops whose input gradient the loss writes (a fused activation)
         self.size = 0
         self.input_slot = self.new_slot(input_shape)
 
@@ -182,6 +185,8 @@ class ProgramBuilder:
                 private.append(dsrc[o][i])
             target = self.calls[reads[0][0]].inputs[reads[0][1]]
             accumulate.append([self.producer(target), target, len(private), *private])
+        for o in self.no_backward:
+            dsrc[o] = [-1] * len(dsrc[o])
         return self._tables(dsrc, accumulate)
 
     def producer(self, slot: int) -> int:

@@ -22,15 +22,21 @@ The argument groups (tuples):
 - ``data = (x, xptr, xidx, xval, y, sample_weight, order)``: the data set,
   dense rows or CSR rows (with an empty ``x``), and the sample order;
 - ``P = (ints, floats, kinds, accumulate, wpen_i, wpen_f, cons_i, cons_f,
-  activity_i, activity_f, meta)``: the tables of ``builder.Tables`` and
-  ``jitnet.kernels.regularizers``; ``kinds[o]`` indexes the structure's
-  ``kinds``; ``meta = [pred_slot, loss_slot, loss_code, output_rows,
-  backward_from]``;
+  activity_i, activity_f, meta, heads, head_w)``: the tables of
+  ``builder.Tables`` and ``jitnet.kernels.regularizers``; ``kinds[o]``
+  indexes the structure's ``kinds``; ``meta = [pred_slot, backward_from]``
+  (the buffer ``predict`` writes out, the last op that runs backward);
+  ``heads[h] = [pred_slot, loss_slot, loss_code, rows, y_column, y_width,
+  sw_offset]`` for each output trained with a loss (its buffer, the buffer
+  the loss reads (the logits when fused), the loss code, rows per sample, its
+  target columns and its offset in ``swbuf``), ``head_w[h]`` its loss weight;
 - ``bufs`` and ``arena``: see ``jitnet.kernels.buffers``;
 - ``head = (ybuf, swbuf, scratch, sums, loss_hyper, metric_param,
-  metric_loss_code, metric_hyper)``: targets and weights of a batch, work
-  space, the running sums (``sums[0]`` the loss, ``sums[m + 1]`` metric m)
-  and the settings of the loss and metrics;
+  metric_loss_code, metric_hyper)``: targets and weights of a batch (head
+  ``h``'s at ``mb * y_column`` and ``mb * sw_offset``), work space, the
+  running sums (``sums[0]`` the loss, then with several heads each head's
+  loss, then the metrics) and the settings of the losses (``loss_hyper[h]``)
+  and metrics;
 - ``opt = (slots, scalars, hyper, segments, lrs, n_trainable, counter)``: see
   ``jitnet.kernels.optimizers``; ``lrs[s]`` is the rate of step ``s``, and
   ``counter[0]`` (the optimizer's iterations) grows by one per applied update;
@@ -56,8 +62,9 @@ class Structure:
     """What a program calls; equal structures share one compiled program."""
 
     kinds: tuple[tuple[str, str | None], ...]  # the (kind, variant) pairs present, in first-use order
-    loss: int | None = None  # loss kernel code (programs are shared per loss family)
+    losses: tuple[int, ...] = ()  # each head's loss kernel code (programs are shared per loss family)
     metrics: tuple[int, ...] = ()  # metric kernel codes, in order
+    metric_heads: tuple[int, ...] = ()  # the head each metric reads (default: 0)
     optimizer: int | None = None  # optimizer kernel code
     penalties: bool = False  # weight penalties
     constraints: bool = False
@@ -71,14 +78,20 @@ class Structure:
                 raise ValueError(f"Unknown op kind {kind!r}. Known kinds: {sorted(KINDS)}")
         if self.optimizer is not None and self.optimizer not in ko.RULES:
             raise ValueError(f"No update rule for optimizer code {self.optimizer}. Known codes: {sorted(ko.RULES)}")
+        if self.metric_heads and (len(self.metric_heads) != len(self.metrics) or
+                                  not all(0 <= h < len(self.losses) for h in self.metric_heads)):
+            raise ValueError(f"Each metric needs the index of a head. Received: metric_heads={self.metric_heads}")
         if any(m not in km.NAMES for m in self.metrics):
             raise ValueError(f"Unknown metric codes {[m for m in self.metrics if m not in km.NAMES]}.")
 
     def key(self) -> tuple:
         """The fields that change the source (a loss family, not its code)."""
-        loss = None if self.loss is None else kl.family(self.loss)
-        return (self.kinds, loss, self.metrics, self.optimizer, self.penalties, self.constraints, self.activity,
-                self.accumulate, self.sparse)
+        return (self.kinds, tuple(kl.family(code) for code in self.losses), self.metrics, self.heads_of_metrics(),
+                self.optimizer, self.penalties, self.constraints, self.activity, self.accumulate, self.sparse)
+
+    def heads_of_metrics(self) -> tuple[int, ...]:
+        """The head of each metric."""
+        return self.metric_heads or (0,) * len(self.metrics)
 
 
 HEADER = '''"""A jitnet program, generated; safe to delete."""
@@ -93,7 +106,7 @@ from jitnet.kernels import optimizers as ko
 from jitnet.kernels import regularizers as kr
 from jitnet.kernels._fpu import denormals_off, restore
 from jitnet.kernels._jit import entry_kernel, kernel
-from jitnet.kernels.buffers import accumulate, gather_inputs, gather_targets, grad, sample_value, value
+from jitnet.kernels.buffers import accumulate, gather_inputs, gather_targets, grad, sample_value, scale_grad, value
 from jitnet.kernels.views import view2d
 {imports}
 '''
@@ -148,7 +161,7 @@ def _backward(s: Structure) -> list[str]:
         body += ["for r in range(act_i.shape[0]):", "    if act_i[r, 1] == o:",
                  "        kr.add_activity_grad(bufs, act_i[r, 0], act_f[r, 0], act_f[r, 1], nb)"]
     body += _dispatch(s, "backward(ints[o], floats[o], bufs, arena, nb, step)")
-    lines = ["for o in range(meta[4], -1, -1):", *_indent(body, 1)]
+    lines = ["for o in range(meta[1], -1, -1):", *_indent(body, 1)]
     if s.accumulate:
         lines += _accumulate("-1")
     if s.penalties:
@@ -157,26 +170,37 @@ def _backward(s: Structure) -> list[str]:
 
 
 def _loss_and_metrics(s: Structure, want_grad: str) -> list[str]:
-    lines = [
-        "pred = value(bufs, meta[0], nb)",
-        "n_rows = pred.shape[0]  # nb * (output rows per sample): every loss term weighs the same, as in Keras",
-        "y = view2d(ybuf, 0, n_rows, ybuf.shape[0] // bufs[3] * nb // n_rows)",
-        f"total = kl.{kl.family(s.loss)}(meta[2], value(bufs, meta[1], nb), y, swbuf[:n_rows], "
-        + f"grad(bufs, meta[1], nb), lhyper, {want_grad})",
-        "loss = total / n_rows",
-    ]
+    """Each head's loss (weighted, its gradient scaled alike), the penalties, then each head's metrics."""
+    several = len(s.losses) > 1
+    heads = s.heads_of_metrics()
+    lines = ["loss = 0.0", "mb = bufs[3]"]
+    for h, code in enumerate(s.losses):
+        lines += [
+            f"pred = value(bufs, heads[{h}, 0], nb)",
+            "n_rows = pred.shape[0]  # nb * (output rows per sample): every loss term weighs the same, as in Keras",
+            f"y = view2d(ybuf, mb * heads[{h}, 4], n_rows, heads[{h}, 5] * nb // n_rows)",
+            f"sw = swbuf[mb * heads[{h}, 6]:mb * heads[{h}, 6] + n_rows]",
+            f"part = kl.{kl.family(code)}(heads[{h}, 2], value(bufs, heads[{h}, 1], nb), y, sw, "
+            + f"grad(bufs, heads[{h}, 1], nb), lhyper[{h}], {want_grad}) / n_rows",
+            f"if {want_grad} and head_w[{h}] != 1.0:",
+            f"    scale_grad(bufs, heads[{h}, 1], nb, head_w[{h}])",
+            f"loss += head_w[{h}] * part",
+        ]
+        if several:
+            lines += [f"sums[{1 + h}, 0] += part * nb", f"sums[{1 + h}, 1] += nb"]
+        first = 1 + (len(s.losses) if several else 0)
+        lines += [f"km.{km.NAMES[c]}(pred, y, mparam[{m}], mloss[{m}], mhyper[{m}], scratch, sums[{first + m}])"
+                  for m, c in enumerate(s.metrics) if heads[m] == h]
     if s.penalties:
         lines.append("loss += kr.weight_penalties(wpen_i, wpen_f, arena[0])")
     if s.activity:
         lines += ["for r in range(act_i.shape[0]):",
                   "    loss += kr.activity_penalty(bufs, act_i[r, 0], act_f[r, 0], act_f[r, 1], nb)"]
     lines += ["sums[0, 0] += loss * nb", "sums[0, 1] += nb"]
-    lines += [f"km.{km.NAMES[code]}(pred, y, mparam[{m}], mloss[{m}], mhyper[{m}], scratch, sums[{m + 1}])"
-              for m, code in enumerate(s.metrics)]
     return lines
 
 
-_UNPACK = "ints, floats, kinds, acc, wpen_i, wpen_f, cons_i, cons_f, act_i, act_f, meta = P"
+_UNPACK = "ints, floats, kinds, acc, wpen_i, wpen_f, cons_i, cons_f, act_i, act_f, meta, heads, head_w = P"
 
 
 def _function(signature: str, body: list[str]) -> str:
@@ -184,17 +208,17 @@ def _function(signature: str, body: list[str]) -> str:
 
 
 def _run_steps(s: Structure) -> str:
-    train = s.loss is not None and s.optimizer is not None
+    train = bool(s.losses) and s.optimizer is not None
     step_body = ["lo = (first + s) * batch_size", "nb = min(batch_size, n - lo)", "step = iteration + s",
                  f"gather_inputs(data, order, lo, nb, bufs, {s.sparse})"]
-    if s.loss is not None:
-        step_body += ["if mode != 2:", "    gather_targets(data, order, lo, nb, head, meta[3])"]
+    if s.losses:
+        step_body += ["if mode != 2:", "    gather_targets(data, order, lo, nb, head, heads, bufs[3])"]
     step_body += _forward(s, "mode == 0 or (mode == 2 and training != 0)", "step")
     commit = _commit(s)
     step_body += ["if mode == 2:", *(["    if training != 0:", *_indent(commit, 2)] if commit else []),
                   "    pred = sample_value(bufs, meta[0], nb)", "    for i in range(nb):",
                   "        for j in range(pred.shape[1]):", "            out[lo + i, j] = pred[i, j]", "    continue"]
-    if s.loss is not None:
+    if s.losses:
         step_body += _loss_and_metrics(s, "mode == 0")
     if train:
         update = ["if not math.isfinite(loss):", "    done = s", "    break", *commit, *_backward(s),

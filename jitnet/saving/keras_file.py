@@ -225,10 +225,10 @@ def save_model(model: Any, filepath: str | os.PathLike, overwrite: bool = True) 
     model, whatever happens during the save. ``overwrite=False`` raises
     ``FileExistsError`` if the file exists. Defaults to ``overwrite=True``.
     """
-    from ..models import Sequential
+    from ..models import Model
 
-    if not isinstance(model, Sequential):
-        raise TypeError(f"Expected a jitnet Sequential model. Received: {model!r}")
+    if not isinstance(model, Model):
+        raise TypeError(f"Expected a jitnet model. Received: {model!r}")
     path = _path(filepath, (".keras", *LEGACY_SUFFIXES), "save (use save_weights for '.weights.h5' files)")
     _check_target(path, overwrite)
     if not model.built:

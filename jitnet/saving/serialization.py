@@ -136,6 +136,16 @@ def _loss_to_config(given: Any, resolved: losses.Loss) -> Any:
     return keras_object("keras.losses", type(resolved).__name__, resolved.get_config())
 
 
+def _losses_to_config(model: Any, given: Any) -> Any:
+    """The ``loss`` argument as Keras writes it: one loss, or a list or dict of them (several outputs)."""
+    resolved = model._losses or [model.loss]
+    if isinstance(given, dict):
+        return {key: _loss_to_config(value, resolved[model.output_names.index(key)]) for key, value in given.items()}
+    if isinstance(given, (list, tuple)):
+        return [_loss_to_config(g, r) for g, r in zip(given, resolved)]
+    return _loss_to_config(given, resolved[0])
+
+
 def _metric_to_config(metric: Any) -> Any:
     if isinstance(metric, str):
         return metric
@@ -153,17 +163,21 @@ def _metric_to_config(metric: Any) -> Any:
 
 
 def _metric_list_to_config(value: Any) -> Any:
+    """Metrics as Keras writes them: a list, or per output a list of lists or a dict of lists."""
     if value is None:
         return None
+    if isinstance(value, dict):
+        return {key: _metric_list_to_config(v) for key, v in value.items()}
     items = list(value) if isinstance(value, (list, tuple)) else [value]
-    return [_metric_to_config(m) for m in items]
+    return [_metric_list_to_config(m) if isinstance(m, (list, tuple, dict)) else _metric_to_config(m)
+            for m in items]
 
 
 def compile_to_config(model: Any, args: dict) -> dict:
     """Keras 3's ``compile_config`` for a compiled model; ``args`` are the arguments given to ``compile``."""
     return {
         "optimizer": optimizers.serialize(model.optimizer),
-        "loss": _loss_to_config(args.get("loss"), model.loss),
+        "loss": _losses_to_config(model, args.get("loss")),
         "loss_weights": args.get("loss_weights"),
         "metrics": _metric_list_to_config(args.get("metrics")),
         "weighted_metrics": _metric_list_to_config(args.get("weighted_metrics")),
@@ -174,7 +188,16 @@ def compile_to_config(model: Any, args: dict) -> dict:
 
 
 def model_to_config(model: Any) -> dict:
-    """The ``config.json`` dict of a Sequential model (Keras 3 layout)."""
+    """The ``config.json`` dict of a Sequential or functional model (Keras 3 layout)."""
+    from ..models import Sequential
+
+    if not isinstance(model, Sequential):
+        out = keras_object("keras.src.models.functional", "Functional", model.get_config(layer_to_config))
+        out.update(registered_name="Functional", build_config={"input_shape": None})
+        compile_config = model.get_compile_config()
+        if compile_config is not None:
+            out["compile_config"] = compile_config
+        return out
     config = dict(model.get_config())
     configs = list(config["layers"])
     offset = len(configs) - len(model.layers)  # the InputLayer, when the input shape is known
@@ -265,6 +288,10 @@ def _optimizer_from_config(value: Any, custom_objects: dict) -> Any:
 
 
 def _loss_from_config(value: Any, custom_objects: dict) -> Any:
+    if isinstance(value, list):
+        return [_loss_from_config(v, custom_objects) for v in value]
+    if isinstance(value, dict) and "class_name" not in value:  # a loss per output name
+        return {key: _loss_from_config(v, custom_objects) for key, v in value.items()}
     value = _function_name(value)
     if isinstance(value, str) or value is None:
         return value
@@ -300,12 +327,11 @@ def _metric_from_config(value: Any, custom_objects: dict) -> Any:
 def _metric_list_from_config(value: Any, custom_objects: dict) -> Any:
     if value is None:
         return None
-    if isinstance(value, dict):
-        raise ConfigError("Metrics given as a dict (multi-output models) are not supported by jitnet.")
+    if isinstance(value, dict) and "class_name" not in value:  # metrics per output name
+        return {key: _metric_list_from_config(v, custom_objects) for key, v in value.items()}
     items = value if isinstance(value, list) else [value]
-    if any(isinstance(m, list) for m in items):
-        raise ConfigError("Nested metric lists (multi-output models) are not supported by jitnet.")
-    return [_metric_from_config(m, custom_objects) for m in items]
+    return [_metric_list_from_config(m, custom_objects) if isinstance(m, (list, dict)) and "class_name" not in m
+            else None if m is None else _metric_from_config(m, custom_objects) for m in items]
 
 
 def compile_from_config(model: Any, config: dict, custom_objects: dict | None = None) -> None:
@@ -318,8 +344,6 @@ def compile_from_config(model: Any, config: dict, custom_objects: dict | None = 
         warnings.warn("The saved compile_config has no loss (jitnet needs one): the model is loaded uncompiled.",
                       stacklevel=4)
         return
-    if isinstance(loss, (list, dict)):
-        raise ConfigError("Several losses (multi-output models) are not supported by jitnet.")
     kwargs = {}
     for key in ("loss_weights", "run_eagerly", "steps_per_execution", "jit_compile"):
         if config.get(key) is not None:
@@ -334,15 +358,27 @@ def compile_from_config(model: Any, config: dict, custom_objects: dict | None = 
 
 
 def model_from_config(config: Any, custom_objects: dict | None = None, compile: bool = True) -> Any:
-    """A Sequential model from a ``config.json`` dict (jitnet or Keras 3); compiled when the config says so."""
-    from ..models import Sequential
+    """A Sequential or functional model from a ``config.json`` dict (jitnet or Keras 3); compiled when the config
+    says so."""
+    from ..models import Functional, Sequential
 
     custom_objects = dict(custom_objects or {})
     if not isinstance(config, dict):
         raise ConfigError(f"Expected the model config to be a JSON object. Received: {type(config).__name__}")
     class_name = _check_origin(config, "model", custom_objects)
+    if class_name in ("Functional", "Model"):
+        inner = config.get("config")
+        if not isinstance(inner, dict):
+            raise ConfigError("A functional model config must be a dict.")
+        try:
+            model = Functional.from_config(inner, lambda c: layer_from_config(c, custom_objects))
+        except ConfigError:
+            raise
+        except (TypeError, ValueError, NotImplementedError) as err:
+            raise ConfigError(f"Cannot rebuild the functional model: {err}") from None
+        return _compile_loaded(model, config, custom_objects, compile)
     if class_name != "Sequential":
-        raise ConfigError(f"jitnet loads only Sequential models. The file holds a {class_name!r} model.")
+        raise ConfigError(f"jitnet loads Sequential and functional models. The file holds a {class_name!r} model.")
     inner = config.get("config")
     if not isinstance(inner, dict) or not isinstance(inner.get("layers"), list):
         raise ConfigError("A Sequential config must be a dict with a 'layers' list.")
@@ -361,6 +397,11 @@ def model_from_config(config: Any, custom_objects: dict | None = None, compile: 
         shape = shape or inner.get("build_input_shape")
         if isinstance(shape, list) and model.layers:
             model.build(shape)
+    return _compile_loaded(model, config, custom_objects, compile)
+
+
+def _compile_loaded(model: Any, config: dict, custom_objects: dict, compile: bool) -> Any:
+    """``model``, compiled from the config's ``compile_config`` when ``compile`` and it has one."""
     compile_config = config.get("compile_config")
     if compile and compile_config:
         try:

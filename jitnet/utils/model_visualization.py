@@ -86,7 +86,8 @@ def model_to_dot(model: Any, show_shapes: bool = False, show_dtype: bool = False
     layers = model.layers
     for layer in layers:
         dot.add_node(pydot.Node(str(id(layer)), label=_label(layer, **style)))
-    for before, after in itertools.pairwise(layers):
+    edges = model.edges() if hasattr(model, "edges") else itertools.pairwise(layers)
+    for before, after in edges:
         dot.add_edge(pydot.Edge(str(id(before)), str(id(after))))
     return dot
 

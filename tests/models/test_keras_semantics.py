@@ -64,7 +64,6 @@ def test_one_dimensional_x_for_a_single_input_feature():
 
 @pytest.mark.parametrize("kwargs, error, match", [
     ({"loss": keras.losses.MeanSquaredError(reduction="sum")}, NotImplementedError, "reduction"),
-    ({"loss": "mse", "loss_weights": [2.0]}, NotImplementedError, "loss_weights"),
     ({"loss": "mse", "weighted_metrics": ["accuracy"]}, NotImplementedError, "weighted_metrics"),
 ])
 def test_unsupported_compile_arguments_are_refused(kwargs, error, match):

@@ -115,6 +115,20 @@ def build_recurrent_steps(keras):
     ])
 
 
+def build_merging(keras):
+    """A graph: one input, two branches, every merging layer, and their results concatenated."""
+    L = keras.layers
+    inputs = keras.Input(shape=(2, 6))
+    flat = L.Flatten()(inputs)
+    a = L.Dense(4, activation="tanh")(flat)
+    b = L.Dense(4)(flat)
+    c = L.Dense(4, activation="relu")(flat)
+    merged = [L.Add()([a, b, c]), L.Subtract()([a, b]), L.Multiply()([a, b]), L.Average()([a, b, c]),
+              L.Maximum()([a, c]), L.Minimum()([a, b, c]), L.Dot(axes=1)([a, b]), L.Dot(axes=1, normalize=True)([b, c])]
+    joined = L.Concatenate()(merged)
+    return keras.Model(inputs, L.Dense(3, activation="softmax")(joined))
+
+
 VOCAB = 20  # ids of the text model: 0 (masked) to 19
 # name -> (builder, shape of one input sample); every model ends in 3 softmax classes
 ARCHITECTURES = {
@@ -123,6 +137,7 @@ ARCHITECTURES = {
     "sequence_cnn": (build_sequence_cnn, (16, 4)),
     "book_cnn": (build_book_cnn, (12, 12, 1)),
     "text_rnn": (build_text_rnn, (8,)),
+    "merging": (build_merging, (2, 6)),
 }
 TEXT = {"text_rnn"}  # architectures that read integer ids
 CLASSES = 3

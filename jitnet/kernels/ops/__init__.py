@@ -20,14 +20,16 @@ from __future__ import annotations
 
 from . import (
                activation,
-               add,
                batchnorm,
+               concat,
                conv,
                dense,
+               dot,
                embedding,
                gru,
                layernorm,
                lstm,
+               merge,
                noise,
                pad,
                pooling,
@@ -35,6 +37,7 @@ from . import (
                scale,
                simple_rnn,
                sparse_dense,
+               split,
 )
 
 KINDS = {
@@ -45,7 +48,10 @@ KINDS = {
     "batchnorm": batchnorm,
     "layernorm": layernorm,
     "prelu": prelu,
-    "add": add,
+    "merge": merge,
+    "concat": concat,
+    "split": split,
+    "dot": dot,
     "conv": conv,
     "pooling": pooling,
     "pad": pad,
