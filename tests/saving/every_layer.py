@@ -129,6 +129,30 @@ def build_merging(keras):
     return keras.Model(inputs, L.Dense(3, activation="softmax")(joined))
 
 
+def build_two_in_two_out(keras):
+    """Two inputs and two outputs: a Dense branch beside a raw input, concatenated, a softmax and a linear head."""
+    L = keras.layers
+    a, b = keras.Input(shape=(4,), name="a"), keras.Input(shape=(3,), name="b")
+    joined = L.Concatenate()([L.Dense(5, activation="relu")(a), b])
+    return keras.Model([a, b], [L.Dense(2, activation="softmax", name="o1")(joined), L.Dense(1, name="o2")(joined)],
+                       name="two_in_two_out")
+
+
+def two_in_two_out_data(n=48, seed=0):
+    """Inputs and targets of ``build_two_in_two_out``: ``[a, b]``, ``[class ids, values]``."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    x = [rng.normal(size=(n, 4)).astype("float32"), rng.normal(size=(n, 3)).astype("float32")]
+    return x, [rng.integers(0, 2, n), rng.normal(size=(n, 1)).astype("float32")]
+
+
+def compile_two_in_two_out(keras, model):
+    """The same compile settings in both libraries: a loss, a weight and metrics per output."""
+    model.compile(optimizer=keras.optimizers.Adam(0.01), loss=["sparse_categorical_crossentropy", "mse"],
+                  loss_weights=[1.0, 0.5], metrics=[["accuracy"], ["mae"]])
+
+
 VOCAB = 20  # ids of the text model: 0 (masked) to 19
 # name -> (builder, shape of one input sample); every model ends in 3 softmax classes
 ARCHITECTURES = {
