@@ -44,21 +44,33 @@ def layout_of(layers: list[Layer]) -> tuple:
     return tuple(layer.trainable for layer in layers)
 
 
-def assemble(layers: list[Layer], dtype: np.dtype) -> Arena:
-    """Copy every weight of ``layers`` into new arenas and point the weights at them."""
+def assemble(layers: list[Layer], dtype: np.dtype, into: Arena | None = None) -> Arena:
+    """Copy every weight of ``layers`` into new arenas (or back into ``into``, laid out alike) and point the
+    weights at them."""
     variables = [v for layer in layers for v in layer.arena_weights]
     params = [v for v in variables if not v.state]
     trainable = [v for v in params if v.trainable]
     frozen = [v for v in params if not v.trainable]
-    arena = np.empty(sum(v.size for v in params), dtype)
-    n_trainable = _place(trainable, arena, 0)
-    _place(frozen, arena, n_trainable)
+    size = sum(v.size for v in params)
     state_size = sum(v.size for v in variables if v.state) + sum(
         layer.state_scratch() for layer in layers)
-    state = np.zeros(state_size, dtype)
+    reuse = into is not None and into.layout == layout_of(layers) and into.params.size == size and \
+        into.state.size == state_size and into.params.dtype == dtype
+    arena = into.params if reuse else np.empty(size, dtype)
+    n_trainable = _place(trainable, arena, 0)
+    _place(frozen, arena, n_trainable)
+    state = into.state if reuse else np.zeros(state_size, dtype)
     offset = 0
     for layer in layers:
         offset = _place([v for v in layer.arena_weights if v.state], state, offset)
         offset += layer.state_scratch()
+    if reuse:
+        return into
     segments = np.cumsum([0] + [v.size for v in trainable]).astype(np.int64)
     return Arena(arena, np.zeros_like(arena), state, n_trainable, segments, layout_of(layers))
+
+
+def owns(arena: Arena, layers: list[Layer]) -> bool:
+    """True when every weight of ``layers`` is a view into ``arena`` (a model sharing layers may have taken them)."""
+    return all(v.value.base is (arena.state if v.state else arena.params) for layer in layers
+               for v in layer.arena_weights)

@@ -20,7 +20,7 @@ from .._validate import is_real, real
 from ..layers.base import Layer, assign_all
 from ..program import ProgramBuilder
 from . import data, loops, summary
-from .arena import assemble, layout_of
+from .arena import assemble, layout_of, owns
 from .trainer import Trainer
 
 INFERENCE_BATCH = 1024  # rows per compiled call in model(x) and predict_on_batch: buffers stay small
@@ -314,7 +314,14 @@ class Model:
         return metric
 
     def trainer(self, y: np.ndarray | None) -> Trainer:
-        """The compiled program, rebuilt when the layout, float type or metrics changed."""
+        """The compiled program, rebuilt when the layout, float type or metrics changed.
+
+        Weights shared with another model (a sub-model of this one's layers)
+        are copied back into this model's arena first when that model last
+        held them: each model computes with the weights as they are.
+        """
+        if self._arena is not None and not owns(self._arena, self.layers):
+            self._arena = assemble(self.layers, self._arena.params.dtype, into=self._arena)
         if not self.built or self._arena.layout != layout_of(self.layers) or \
                 self._arena.params.dtype != config.dtype():
             self.build()

@@ -91,6 +91,7 @@ def test_feature_maps_of_a_trained_model_are_its_first_layer_by_hand(float64, rn
     np.testing.assert_allclose(maps, expected, rtol=1e-12, atol=1e-12)
     assert conv_acti.layers[1] is model.layers[0]
     model.fit(x, rng.integers(0, 2, 8), epochs=1, verbose=0)  # training the model moves the sub-model's weights
+    assert not np.allclose(model.layers[0].get_weights()[0], kernel)
     kernel = model.layers[0].get_weights()[0]
     expected = np.maximum(reference.conv(x[:3], kernel, model.layers[0].get_weights()[1], (1, 1), "same", (1, 1)), 0)
     np.testing.assert_allclose(conv_acti.predict(x[:3], verbose=0), expected, rtol=1e-12, atol=1e-12)
