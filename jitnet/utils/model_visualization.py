@@ -30,8 +30,13 @@ def _pydot():
     return pydot
 
 
-def _shape(shape: tuple[int, ...] | None) -> str:
-    return "?" if shape is None else str((None, *shape))
+def _shape(shape: Any) -> str:
+    """``(None, 5)``; ``[(None, 5), (None, 3)]`` for the inputs of a merging layer."""
+    if shape is None:
+        return "?"
+    if shape and all(isinstance(s, tuple) for s in shape):
+        return "[" + ", ".join(_shape(s) for s in shape) + "]"
+    return str((None, *shape))
 
 
 def _cell(text: str, color: str = "white", font: str = "black", colspan: int = 1) -> str:

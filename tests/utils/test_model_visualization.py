@@ -84,3 +84,26 @@ def test_bad_arguments_are_refused_before_anything_is_written(tmp_path, monkeypa
     with pytest.raises(ImportError, match="Graphviz"):
         keras.utils.plot_model(model, tmp_path / "m.png")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_functional_model_draws_its_graph():
+    L = keras.layers
+    a, b = keras.Input((4,), name="a"), keras.Input((3,), name="b")
+    h = L.Dense(5, name="h")(a)
+    model = keras.Model([a, b], L.Dense(1, name="out")(L.Concatenate(name="cat")([h, b])))
+    dot = keras.utils.model_to_dot(model, show_shapes=True)
+    names = [re.search(r"<b>(\w+)</b>", label).group(1) for label in labels(dot)]
+    assert names == ["a", "h", "b", "cat", "out"]
+    ids = {layer.name: str(id(layer)) for layer in model.layers}
+    edges = {(e.get_source(), e.get_destination()) for e in dot.get_edges()}
+    assert edges == {(ids["a"], ids["h"]), (ids["h"], ids["cat"]), (ids["b"], ids["cat"]), (ids["cat"], ids["out"])}
+    assert "Input shape: <b>[(None, 5), (None, 3)]</b>" in labels(dot)[3]
+
+
+def test_clone_model_of_a_functional_model_has_fresh_weights_and_the_same_graph():
+    L = keras.layers
+    a = keras.Input((4,))
+    model = keras.Model(a, L.Dense(2)(L.Add()([L.Dense(3)(a), L.Dense(3)(a)])))
+    clone = keras.models.clone_model(model)
+    assert type(clone) is type(model) and clone.get_config() == model.get_config()
+    assert not any((p == q).all() for p, q in zip(clone.get_weights(), model.get_weights()) if p.ndim == 2)
