@@ -208,11 +208,14 @@ class Functional(Model):
                 slots[id(t)] = program.new_slot(t.sample_shape)
                 program.op("split", program.input_slot, slots[id(t)], outer=1, offset=offset)
                 offset += math.prod(t.sample_shape)
+        outputs = {id(t) for t in self._outputs}
         for node in self._nodes:
             if id(node.output) in slots:  # an intermediate tensor given as an input
                 continue
             given = [slots[id(t)] for t in node.inputs]
             slots[id(node.output)] = node.layer.emit(program, tuple(given) if node.many else given[0])
+            if id(node.output) in outputs:
+                program.keep(slots[id(node.output)])
         if len(self._outputs) == 1:
             return slots[id(self._outputs[0])]
         program.outputs = [slots[id(t)] for t in self._outputs]

@@ -56,6 +56,7 @@ class ProgramBuilder:
         self.outputs: list[int] = []  # a model of several outputs: each one's buffer (else the emitted buffer)
         self.predict_only_from: int | None = None  # ops from here on only gather outputs for predict
         self.no_backward: set[int] = set()  # ops whose input gradient the loss writes (a fused activation)
+        self.kept: set[int] = set()  # buffer starts a model outputs: their values must stay as computed
         self.size = 0
         self.input_slot = self.new_slot(input_shape)
 
@@ -135,10 +136,14 @@ class ProgramBuilder:
     def _takeable(self, slot: int, kind: str | None = None) -> int:
         """The op (of ``kind``, if given) writing ``slot`` when nothing reads or penalises ``slot`` yet, else -1."""
         o, start = self.producer(slot), self.slots[slot][0]
-        read = any(self.slots[s][0] == start for call in self.calls for s in call.inputs)
+        read = start in self.kept or any(self.slots[s][0] == start for call in self.calls for s in call.inputs)
         penalised = any(self.slots[s][0] == start for s, _, _ in self.activity)
         ok = o >= 0 and kind in (None, self.calls[o].kind) and not read and not penalised
         return o if ok else -1
+
+    def keep(self, slot: int) -> None:
+        """Buffer ``slot`` is an output of the model: no reader may take work from its producer."""
+        self.kept.add(self.slots[slot][0])
 
     def pass_mask(self, slot: int, out: int) -> None:
         """Buffer ``out`` carries the step mask of ``slot``, if any (layers that keep the steps)."""

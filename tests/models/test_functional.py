@@ -277,3 +277,19 @@ def test_generators_give_batches_of_several_inputs_and_outputs():
     predicted = model.predict(((xb,) for xb, _ in batches()), verbose=0)  # (x,): a bare pair would be (x, y)
     for p, q in zip(predicted, model.predict(x, verbose=0)):
         np.testing.assert_allclose(p, q, rtol=1e-6)
+
+
+def test_every_layer_output_at_once_is_each_layer_by_hand(float64, rng):
+    """keras.Model(model.input, [layer.output for layer in model.layers]): a ReLU that a pooling would take over
+    stays in the convolution's own output."""
+    model = keras.Sequential([keras.Input((6, 6, 1)), L.Conv2D(2, 3, activation="relu"), L.MaxPooling2D(),
+                              L.Flatten(), L.Dense(3)])
+    activations = keras.Model(model.input, [layer.output for layer in model.layers])
+    x = rng.normal(size=(4, 6, 6, 1))
+    conv, pool, flat, dense = activations.predict(x, verbose=0)
+    kernel, bias = model.layers[0].get_weights()
+    np.testing.assert_allclose(conv, np.maximum(reference.conv(x, kernel, bias, (1, 1), "valid", (1, 1)), 0),
+                               rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(pool, reference.pool(conv, (2, 2), (2, 2), "valid", False), rtol=1e-12)
+    np.testing.assert_allclose(dense, model.predict(x, verbose=0), rtol=1e-12)
+    assert flat.shape == (4, 8)
