@@ -367,11 +367,13 @@ class Model:
     def __call__(self, x: Any, training: bool = False) -> np.ndarray:
         """Outputs for ``x``; ``training=True`` applies dropout (fresh masks each call) and batch statistics,
         and, as in Keras, updates batch-norm moving statistics."""
-        from ..layers.node import is_symbolic
+        from ..layers.node import flatten, is_symbolic
 
         if is_symbolic(x):
             from .functional import replay
 
+            if not self.built:  # a Sequential model without an Input takes the tensor's shape, as in Keras
+                self.build(flatten(x)[0].sample_shape)
             return replay(self, x)
         if not training:
             return loops.predict(self, x, INFERENCE_BATCH, 0)

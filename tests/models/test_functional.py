@@ -107,6 +107,14 @@ def test_a_model_called_on_a_tensor_nests(rng):
     np.testing.assert_allclose(outer.predict(x, verbose=0), h @ w + b, rtol=1e-5, atol=1e-6)
 
 
+def test_an_unbuilt_sequential_model_called_on_a_tensor_takes_its_shape():
+    block = keras.Sequential([L.Dense(4, activation="relu"), L.Dense(4)])
+    inp = keras.Input((3,))
+    model = keras.Model(inp, L.Dense(1)(block(inp)))
+    assert block.input_shape == (3,) and [type(layer).__name__ for layer in model.layers] == \
+        ["InputLayer", "Dense", "Dense", "Dense"]
+
+
 def test_several_inputs_and_outputs_train_with_weighted_losses_and_per_output_metrics():
     model = two_in_two_out()
     model.compile("adam", loss=["sparse_categorical_crossentropy", "mse"], metrics=[["accuracy"], ["mae"]],
