@@ -53,6 +53,9 @@ def _warm_up(trainer, verbose: Any, *calls: tuple) -> None:
 
     Each call runs zero batches; at ``verbose >= 1`` a compile longer than a second prints one line.
     """
+    calls = [(method, args) for method, args in calls if not trainer.compiled_for(args[0])]
+    if not calls:  # every step is compiled already: no zero-batch call (a dispatch's cost) is needed
+        return
     trainer.on_compile = _print_compile if verbose != 0 else None
     try:
         for method, args in calls:

@@ -215,6 +215,10 @@ class Trainer:
                 self.on_compile(seconds)
         return fn(*args)
 
+    def compiled_for(self, inputs: Inputs) -> bool:
+        """True once the steps for ``inputs`` (dense rows, or CSR rows, also per chunk) are compiled."""
+        return (inputs.sparse or inputs.chunk_csr) in self._compiled
+
     def inputs(self, x: np.ndarray | Rows, batch_size: int) -> Inputs:
         """``x`` (n, features) as dense or, when sparse enough, CSR rows (``jitnet.models.csr``).
 
