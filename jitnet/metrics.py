@@ -35,10 +35,21 @@ class Metric:
             loss.hyper() if loss else np.zeros(3))
 
     def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
-        """Add a batch of predictions to the running mean; targets are checked as a loss checks them."""
+        """Add a batch of predictions to the running mean; targets are checked as a loss checks them.
+
+        ``sample_weight`` (one value per sample, or per row of the predictions) weighs each sample's value.
+        """
         true, pred, _ = losses.rows(y_true, y_pred, self.sparse)
         code, param, loss_code, hyper = self.kernel_args()
-        km.metric_update(code, pred, true, param, loss_code, hyper, np.empty(pred.shape[0]), self._acc)
+        if sample_weight is None:
+            km.metric_update(code, pred, true, param, loss_code, hyper, np.empty(pred.shape[0]), self._acc)
+            return
+        w = np.asarray(sample_weight, np.float64).reshape(-1)
+        if w.size == 0 or pred.shape[0] % w.size or not np.all(np.isfinite(w)):
+            raise ValueError(f"Argument `sample_weight` must hold finite values, one per sample ({pred.shape[0]} "
+                             f"rows of predictions, or a divisor of it). Received: shape={np.shape(sample_weight)}")
+        w = np.repeat(w, pred.shape[0] // w.size)
+        km.weighted_metric_update(code, pred, true, param, loss_code, hyper, w, self._acc)
 
     def result(self) -> float:
         """The mean so far (0.0 before any update)."""

@@ -77,6 +77,26 @@ def test_running_mean_matches_the_reference(name, kwargs):
     assert metric.result() == 0.0
 
 
+@pytest.mark.parametrize("name", NAMES)
+def test_sample_weights_weigh_each_sample_as_keras(name):
+    cls = _class_name(name)
+    metric = metrics.METRICS.lookup(name)()
+    y, p = data(KIND[cls], 9, seed=4)
+    w = np.random.default_rng(5).uniform(0.0, 2.0, 9)
+    w[2] = 0.0
+    metric.update_state(y, p, sample_weight=w)
+    values = reference.METRICS[cls](y, p)
+    assert metric.result() == pytest.approx(np.sum(w * values) / np.sum(w), rel=1e-12, abs=1e-14)
+
+
+def test_a_zero_weight_leaves_its_sample_out():
+    metric = keras.metrics.BinaryAccuracy()
+    metric.update_state([[1], [0]], [[0.9], [0.9]], sample_weight=[1, 0])
+    assert metric.result() == 1.0  # Keras's value
+    with pytest.raises(ValueError, match="sample_weight"):
+        metric.update_state([[1], [0]], [[0.9], [0.9]], sample_weight=[1, 0, 1])
+
+
 @pytest.mark.parametrize("kind", sorted(set(KIND.values())))
 def test_compiled_metrics_in_evaluate_match_the_reference(float64, kind):
     """An identity model (``Rescaling(1.0)``) so the predictions are ``x``; batches of 4 over 10 samples."""

@@ -7,6 +7,8 @@ metric is its own kernel, named in ``NAMES`` by code.
 
 from __future__ import annotations
 
+import numpy as np
+
 from ._jit import entry_kernel, kernel
 from .losses import loss_per_sample
 
@@ -149,3 +151,18 @@ def metric_update(code, pred, y, param, loss_code, hyper, scratch, acc):
         accuracy(pred, y, param, loss_code, hyper, scratch, acc)
     else:
         loss_metric(pred, y, param, loss_code, hyper, scratch, acc)
+
+
+@entry_kernel
+def weighted_metric_update(code, pred, y, param, loss_code, hyper, weights, acc):
+    """``metric_update`` with row ``i`` weighted by ``weights[i]``: ``acc[0] += w * (the row's mean value)``,
+    ``acc[1] += w``, as Keras weighs samples."""
+    part = np.zeros(2)
+    scratch = np.empty(1)
+    for i in range(pred.shape[0]):
+        part[0] = 0.0
+        part[1] = 0.0
+        metric_update(code, pred[i:i + 1], y[i:i + 1], param, loss_code, hyper, scratch, part)
+        if part[1] > 0:
+            acc[0] += weights[i] * part[0] / part[1]
+            acc[1] += weights[i]
