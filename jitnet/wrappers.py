@@ -195,9 +195,9 @@ class _SKLearnBase(BaseEstimator):
 
 
 def _is_model(value: Any) -> bool:
-    from .models import Sequential
+    from .models import Model
 
-    return isinstance(value, Sequential)
+    return isinstance(value, Model)
 
 
 class SKLearnClassifier(ClassifierMixin, _SKLearnBase):

@@ -256,7 +256,7 @@ def save_model(model: Any, filepath: str | os.PathLike, overwrite: bool = True) 
 
 def load_model(filepath: str | os.PathLike, custom_objects: dict | None = None, compile: bool = True,
                safe_mode: bool = True) -> Any:
-    """Load a ``.keras`` file written by jitnet or Keras 3 (Sequential models of jitnet's layers), or a
+    """Load a ``.keras`` file written by jitnet or Keras 3 (Sequential and functional models of jitnet's layers), or a
     legacy ``.h5`` model file written by Keras 3 or TF-Keras 2.x.
 
     Restores the architecture, the weights and, with ``compile=True``
