@@ -96,6 +96,9 @@ def main() -> None:
     print(f"{'contender':28s} {'seconds':>8s} {'vs jitnet':>10s} {'mean accuracy':>14s}")
     harness.print_rows(results, 28, lambda r: f"{r['seconds']:8.1f} {r['seconds'] / base:9.2f}x "
                                               f"{r['mean_accuracy']:14.4f}")
+    keras = results.get("Keras 3 (torch), 1 worker", {}).get("seconds")
+    if keras and base:
+        print(f"jitnet's time over Keras's, 1 worker each: {base / keras:.2f} (issue 15's target: at most 0.25)")
     print(json.dumps(results))
 
 
