@@ -90,9 +90,14 @@ def _stat(*cpus):
 
 @pytest.fixture
 def fake_root(tmp_path, monkeypatch):
-    """``_cpu`` reads /proc and /sys from ``tmp_path``; returns a writer of files there."""
+    """``_cpu`` reads /proc and /sys from ``tmp_path``; returns a writer of files there.
+
+    No pool's share applies (a thread limit such as ``OMP_NUM_THREADS`` that an earlier test's pool left in the
+    environment would cap the cores): ``test_a_pools_thread_share_caps_the_cores`` checks it alone.
+    """
     monkeypatch.setattr(_cpu, "ROOT", tmp_path)
     monkeypatch.setattr(_cpu, "_last", None)
+    monkeypatch.setattr(_cpu, "worker_share", lambda: None)
 
     def write(path, text):
         f = tmp_path / path.lstrip("/")
