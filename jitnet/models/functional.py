@@ -63,7 +63,7 @@ def topological_nodes(inputs: list[KerasTensor], outputs: list[KerasTensor]) -> 
     return ordered, visit_index
 
 
-def _depths(nodes: list[Node], outputs: list[KerasTensor]) -> dict[int, int]:
+def _depths(nodes: list[Node]) -> dict[int, int]:
     """Each layer's depth: the most layer calls between it and an output (Keras's ``map_graph``)."""
     in_graph = {id(n) for n in nodes}
     node_depth: dict[int, int] = {}
@@ -101,7 +101,7 @@ class Functional(Model):
         self._inputs_struct, self._outputs_struct = inputs, outputs
         self._inputs, self._outputs = ins, outs
         self._nodes = [n for n in nodes if not n.is_input]
-        depth = _depths(nodes, outs)
+        depth = _depths(nodes)
         layers = list({id(n.layer): n.layer for n in nodes}.values())
         layers.sort(key=lambda layer: (-depth[id(layer)], visit_index[id(layer)]))
         self._layers = layers
