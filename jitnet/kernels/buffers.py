@@ -1,12 +1,19 @@
 """The program's buffers, and the batch gathered into them.
 
-``bufs = (ws, dws, slots, mb, bptr, bidx, bval)`` groups what every op
-reads: ``ws`` holds the activations of a batch and ``dws``, laid out the
-same way, their gradients; ``slots`` (n_slots, 3) int64 gives each buffer's
-start, rows and features *per sample*, and buffer ``s`` for ``nb`` samples is
-``ws[mb * start : ...]`` viewed as ``(nb * rows, features)``, ``mb`` being
-the largest batch size. ``bptr``, ``bidx``, ``bval`` hold the batch as CSR
-rows when the first layer reads sparse inputs.
+``bufs = (ws, dws, slots, mb, bptr, bidx, bval, xin, xat)`` groups what
+every op reads: ``ws`` holds the activations of a batch and ``dws``, laid
+out the same way, their gradients; ``slots`` (n_slots, 3) int64 gives each
+buffer's start, rows and features *per sample*, and buffer ``s`` for ``nb``
+samples is ``ws[mb * start : ...]`` viewed as ``(nb * rows, features)``,
+``mb`` being the largest batch size. ``bptr``, ``bidx``, ``bval`` hold the
+batch as CSR rows when the first layer reads sparse inputs.
+
+The input's memory (start 0: the input buffer and its aliases) may instead
+be read in place: while ``xat[0] >= 0`` it is ``xin[xat[0]:]``, ``xin``
+being the data's rows, flat. A batch whose samples are consecutive rows of
+the data (evaluation, prediction, unshuffled or prefetched training) is
+then never copied: on the 784-100-10 model at batch 32 a step takes 111
+instead of 124 us (rows in order) or 135 us (rows gathered at random).
 
 ``arena = (params, grads, state)``: every parameter in one array (trainable
 first), their gradients at the same offsets, and non-trainable state.
@@ -19,10 +26,27 @@ from .views import view2d
 
 
 @inline_kernel
+def values_at(bufs, s):
+    """The array holding buffer ``s``'s values, and where they start in it: ``ws``, or ``xin`` for the
+    input's memory read in place."""
+    at = bufs[3] * bufs[2][s, 0]
+    if at == 0 and bufs[8][0] >= 0:
+        return bufs[7], bufs[8][0]
+    return bufs[0], at
+
+
+@inline_kernel
+def value_block(bufs, s, rows, cols):
+    """Buffer ``s``'s values from its start as a (rows, cols) view (``rows * cols`` within the buffer)."""
+    a, at = values_at(bufs, s)
+    return view2d(a, at, rows, cols)
+
+
+@inline_kernel
 def value(bufs, s, nb):
-    """Buffer ``s`` for ``nb`` samples as a (nb * rows, features) view of ``ws``."""
-    slots, mb = bufs[2], bufs[3]
-    return view2d(bufs[0], mb * slots[s, 0], nb * slots[s, 1], slots[s, 2])
+    """Buffer ``s`` for ``nb`` samples as a (nb * rows, features) view of its values."""
+    a, at = values_at(bufs, s)
+    return view2d(a, at, nb * bufs[2][s, 1], bufs[2][s, 2])
 
 
 @inline_kernel
@@ -34,9 +58,9 @@ def grad(bufs, s, nb):
 
 @inline_kernel
 def sample_value(bufs, s, nb):
-    """Buffer ``s`` for ``nb`` samples as a (nb, rows * features) view of ``ws``."""
-    slots, mb = bufs[2], bufs[3]
-    return view2d(bufs[0], mb * slots[s, 0], nb, slots[s, 1] * slots[s, 2])
+    """Buffer ``s`` for ``nb`` samples as a (nb, rows * features) view of its values."""
+    a, at = values_at(bufs, s)
+    return view2d(a, at, nb, bufs[2][s, 1] * bufs[2][s, 2])
 
 
 @inline_kernel
@@ -102,15 +126,33 @@ def gather_csr(xptr, xidx, xval, order, lo, nb, bptr, bidx, bval):
 
 
 @kernel
-def gather_inputs(data, order, lo, nb, bufs, sparse):
-    """The inputs of samples ``order[lo:lo + nb]`` into buffer 0, or into the CSR buffers.
+def consecutive(order, lo, nb, n):
+    """True when ``order[lo:lo + nb]`` are the consecutive rows ``order[lo] ..`` of ``n`` rows."""
+    first = order[lo]
+    if first < 0 or first + nb > n:
+        return False
+    for i in range(1, nb):
+        if order[lo + i] != first + i:
+            return False
+    return True
+
+
+@kernel
+def gather_inputs(data, order, lo, nb, bufs, sparse, in_place):
+    """The inputs of samples ``order[lo:lo + nb]``: into buffer 0, or into the CSR buffers, or, with
+    ``in_place`` and consecutive rows, read where they are (``xat``; ``xin`` is ``x``'s rows).
 
     ``data = (x, xptr, xidx, xval, ...)``: dense rows, or CSR rows with an empty ``x``.
     """
     if sparse:
         gather_csr(data[1], data[2], data[3], order, lo, nb, bufs[4], bufs[5], bufs[6])
-    else:
-        gather(data[0], order, lo, nb, sample_value(bufs, 0, nb))
+        return
+    x = data[0]
+    if in_place and bufs[7].shape[0] == x.size and consecutive(order, lo, nb, x.shape[0]):
+        bufs[8][0] = order[lo] * x.shape[1]
+        return
+    bufs[8][0] = -1
+    gather(x, order, lo, nb, sample_value(bufs, 0, nb))
 
 
 @kernel

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from ._jit import entry_kernel, kernel
-from .buffers import sample_value
+from .buffers import sample_value, value_block
 from .views import view2d
 
 NO_CONSTRAINT, MAX_NORM, MIN_MAX_NORM, NON_NEG, UNIT_NORM = 0, 1, 2, 3, 4
@@ -122,7 +122,7 @@ def apply_constraints(cons_i, cons_f, params):
 def activity_penalty(bufs, slot, l1, l2, nb):
     """Penalty of buffer ``slot`` averaged over the batch's ``nb`` samples (as Keras 3)."""
     y = sample_value(bufs, slot, nb)
-    return penalty(view2d(bufs[0], bufs[3] * bufs[2][slot, 0], 1, y.size)[0], l1, l2) / nb
+    return penalty(value_block(bufs, slot, 1, y.size)[0], l1, l2) / nb
 
 
 @kernel
@@ -130,4 +130,5 @@ def add_activity_grad(bufs, slot, l1, l2, nb):
     """``grad(slot) += d(activity_penalty)/d(slot)``."""
     y = sample_value(bufs, slot, nb)
     start = bufs[3] * bufs[2][slot, 0]
-    add_penalty_grad(view2d(bufs[0], start, 1, y.size)[0], view2d(bufs[1], start, 1, y.size)[0], l1 / nb, l2 / nb)
+    add_penalty_grad(value_block(bufs, slot, 1, y.size)[0], view2d(bufs[1], start, 1, y.size)[0], l1 / nb,
+                     l2 / nb)

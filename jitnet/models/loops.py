@@ -199,6 +199,13 @@ def run_epochs(model: Any, trainer: Any, cbs: CallbackList, epochs: range, train
 
 
 def _train_epoch(model, trainer, cbs, inputs, ys, sw, order, steps, batch_size) -> dict:
+    try:
+        return _train_steps(model, trainer, cbs, inputs, ys, sw, order, steps, batch_size)
+    finally:
+        trainer.release()
+
+
+def _train_steps(model, trainer, cbs, inputs, ys, sw, order, steps, batch_size) -> dict:
     per_batch = cbs.needs_batch_hooks()
     opt = trainer.optimizer
     b = 0

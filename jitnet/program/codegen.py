@@ -24,8 +24,9 @@ The argument groups (tuples):
 - ``P = (ints, floats, kinds, accumulate, wpen_i, wpen_f, cons_i, cons_f,
   activity_i, activity_f, meta, heads, head_w)``: the tables of
   ``builder.Tables`` and ``jitnet.kernels.regularizers``; ``kinds[o]``
-  indexes the structure's ``kinds``; ``meta = [pred_slot, backward_from]``
-  (the buffer ``predict`` writes out, the last op that runs backward);
+  indexes the structure's ``kinds``; ``meta = [pred_slot, backward_from,
+  in_place]`` (the buffer ``predict`` writes out, the last op that runs
+  backward, whether consecutive input rows may be read in place);
   ``heads[h] = [pred_slot, loss_slot, loss_code, rows, y_column, y_width,
   sw_offset]`` for each output trained with a loss (its buffer, the buffer
   the loss reads (the logits when fused), the loss code, rows per sample, its
@@ -210,7 +211,7 @@ def _function(signature: str, body: list[str]) -> str:
 def _run_steps(s: Structure) -> str:
     train = bool(s.losses) and s.optimizer is not None
     step_body = ["lo = (first + s) * batch_size", "nb = min(batch_size, n - lo)", "step = iteration + s",
-                 f"gather_inputs(data, order, lo, nb, bufs, {s.sparse})"]
+                 f"gather_inputs(data, order, lo, nb, bufs, {s.sparse}, meta[2] != 0)"]
     if s.losses:
         step_body += ["if mode != 2:", "    gather_targets(data, order, lo, nb, head, heads, bufs[3])"]
     step_body += _forward(s, "mode == 0 or (mode == 2 and training != 0)", "step")
@@ -233,7 +234,8 @@ def _run_steps(s: Structure) -> str:
     if train:
         body += ["nt = opt[5]", "tparams, tgrads = arena[0][:nt], arena[1][:nt]",
                  "ostate, lrs, counter = (opt[0], opt[1], opt[2], opt[3]), opt[4], opt[6]"]
-    body += ["for s in range(n_batches):", *_indent(step_body, 1), "restore(old)", "return done"]
+    body += ["for s in range(n_batches):", *_indent(step_body, 1), "bufs[8][0] = -1  # later calls gather",
+             "restore(old)", "return done"]
     return _function("run_steps(mode, data, P, bufs, arena, head, opt, run, out)", body)
 
 

@@ -76,8 +76,9 @@ def test_a_buffer_read_by_two_ops_sums_its_gradients(float64):
     ws, dws = np.zeros(nb * tables.size), np.zeros(nb * tables.size)
     P = (tables.ints, tables.floats, index, tables.accumulate, np.zeros((0, 2), np.int64), np.zeros((0, 2)),
          np.zeros((0, 4), np.int64), np.zeros((0, 3)), tables.activity_i, tables.activity_f,
-         np.array([out, len(b.calls) - 1], np.int64), np.zeros((0, 7), np.int64), np.zeros(0))
-    bufs = (ws, dws, tables.slots, nb, np.zeros(nb + 1, np.int64), np.zeros(1, np.int64), np.zeros(1))
+         np.array([out, len(b.calls) - 1, 0], np.int64), np.zeros((0, 7), np.int64), np.zeros(0))
+    bufs = (ws, dws, tables.slots, nb, np.zeros(nb + 1, np.int64), np.zeros(1, np.int64), np.zeros(1), np.zeros(0),
+            np.full(1, -1, np.int64))
     x, r = rng.normal(size=(nb, 3)), rng.normal(size=(nb, 4))
 
     def objective():

@@ -42,7 +42,7 @@ import numpy as np
 from .. import gates
 from .._jit import inline_kernel, kernel
 from ..activations import HARD_SIGMOID, LINEAR, RELU, SIGMOID, TANH
-from ..buffers import grad, matrix, value
+from ..buffers import grad, matrix, value, value_block, values_at
 from ..products import column_sums, matmul
 from ..random import uniform
 from ..views import view2d
@@ -185,7 +185,8 @@ def plane(iv, bufs, nb, s, p):
     """Plane ``p`` of buffer ``s`` (``units`` wide per step, planes one after the other), time-major:
     (steps * nb, units). Each step's rows are then one contiguous run, which one loop covers."""
     units, steps = iv[UNITS], iv[STEPS]
-    return view2d(bufs[0], bufs[3] * bufs[2][s, 0] + p * nb * steps * units, steps * nb, units)
+    a, at = values_at(bufs, s)
+    return view2d(a, at + p * nb * steps * units, steps * nb, units)
 
 
 @inline_kernel
@@ -233,7 +234,7 @@ def mask_ids(iv, bufs, nb):
     """The (nb, steps) ids whose zeros mask steps (no rows when the op is not masked): made once per call,
     since a view made per value costs more than the work."""
     rows = nb if iv[MASKED] else 0
-    return view2d(bufs[0], bufs[3] * bufs[2][iv[MASK], 0], rows, iv[STEPS])
+    return value_block(bufs, iv[MASK], rows, iv[STEPS])
 
 
 @inline_kernel
@@ -364,7 +365,7 @@ def project(iv, bufs, arena, nb, n):
         rows, d = iv[INPUT_DIM], slots[iv[SRC], 2]
         projected = view2d(bufs[0], mb * slots[iv[SRC], 0], rows, n)
         matmul(matrix(params, iv[TABLE], rows, d), matrix(params, iv[KERNEL], d, n), projected)
-        ids = view2d(bufs[0], mb * slots[iv[IDS], 0], nb, steps)
+        ids = value_block(bufs, iv[IDS], nb, steps)
         for k in range(steps):
             t = time_of(iv, k)
             for i in range(nb):
@@ -449,7 +450,7 @@ def embedding_grads(iv, bufs, arena, nb, n, dg):
     slots, mb, steps = bufs[2], bufs[3], iv[STEPS]
     rows, d = iv[INPUT_DIM], slots[iv[SRC], 2]
     params, grads = arena[0], arena[1]
-    ids = view2d(bufs[0], mb * slots[iv[IDS], 0], nb, steps)
+    ids = value_block(bufs, iv[IDS], nb, steps)
     dtable = matrix(grads, iv[TABLE], rows, d)
     if table_fits(iv, bufs, n):
         s = view2d(bufs[1], mb * slots[iv[SRC], 0], rows, n)
