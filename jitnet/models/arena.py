@@ -29,24 +29,47 @@ class Arena:
 
 
 
-def _place(variables: list[Variable], arena: np.ndarray, start: int) -> int:
-    offset = start
+def _place(variables: list[Variable], arena: np.ndarray, start: int, blocks: dict | None = None) -> int:
+    """Lay ``variables`` out from ``start``; those of a fused group (``blocks[id(var)]``: the group's kernels,
+    or its biases) go side by side, as the column blocks of one (rows, total width) block."""
+    offset, placed = start, set()
     for var in variables:
-        arena[offset:offset + var.size] = var.value.reshape(-1)
-        var.value = arena[offset:offset + var.size].reshape(var.shape)
-        var.offset = offset
-        offset += var.size
+        group = (blocks or {}).get(id(var), [var])
+        if id(var) in placed:
+            continue
+        rows = var.size // var.shape[-1] if len(group) > 1 else 1
+        width = sum(v.size for v in group) // rows
+        block, col = arena[offset:offset + rows * width].reshape(rows, width), 0
+        for v in group:
+            u = v.size // rows
+            view = block[:, col:col + u]
+            view[...] = v.value.reshape(rows, u)
+            v.value = view.reshape(v.shape)
+            v.offset = offset + col
+            placed.add(id(v))
+            col += u
+        offset += rows * width
     return offset
 
 
-def layout_of(layers: list[Layer]) -> tuple:
-    """A key that changes when the arena would be laid out differently (a layer frozen or unfrozen)."""
-    return tuple(layer.trainable for layer in layers)
+def layout_of(layers: list[Layer], groups: tuple = ()) -> tuple:
+    """A key that changes when the arena would be laid out differently (a layer frozen or unfrozen, another
+    fused group)."""
+    index = {id(layer): i for i, layer in enumerate(layers)}
+    return tuple(layer.trainable for layer in layers), tuple(tuple(index[id(m)] for m in g) for g in groups)
 
 
-def assemble(layers: list[Layer], dtype: np.dtype, into: Arena | None = None) -> Arena:
+def _blocks(groups: tuple) -> dict:
+    blocks = {}
+    for group in groups:
+        for part in ([m.kernel for m in group], [m.bias for m in group if m.bias is not None]):
+            blocks.update({id(v): part for v in part})
+    return blocks
+
+
+def assemble(layers: list[Layer], dtype: np.dtype, into: Arena | None = None, groups: tuple = ()) -> Arena:
     """Copy every weight of ``layers`` into new arenas (or back into ``into``, laid out alike) and point the
-    weights at them."""
+    weights at them. ``groups``: tuples of sibling Dense layers laid out fused (``jitnet.models.fusion``)."""
     variables = [v for layer in layers for v in layer.arena_weights]
     params = [v for v in variables if not v.state]
     trainable = [v for v in params if v.trainable]
@@ -54,11 +77,13 @@ def assemble(layers: list[Layer], dtype: np.dtype, into: Arena | None = None) ->
     size = sum(v.size for v in params)
     state_size = sum(v.size for v in variables if v.state) + sum(
         layer.state_scratch() for layer in layers)
-    reuse = into is not None and into.layout == layout_of(layers) and into.params.size == size and \
+    layout = layout_of(layers, groups)
+    reuse = into is not None and into.layout == layout and into.params.size == size and \
         into.state.size == state_size and into.params.dtype == dtype
     arena = into.params if reuse else np.empty(size, dtype)
-    n_trainable = _place(trainable, arena, 0)
-    _place(frozen, arena, n_trainable)
+    blocks = _blocks(groups)
+    n_trainable = _place(trainable, arena, 0, blocks)
+    _place(frozen, arena, n_trainable, blocks)
     state = into.state if reuse else np.zeros(state_size, dtype)
     offset = 0
     for layer in layers:
@@ -67,7 +92,7 @@ def assemble(layers: list[Layer], dtype: np.dtype, into: Arena | None = None) ->
     if reuse:
         return into
     segments = np.cumsum([0] + [v.size for v in trainable]).astype(np.int64)
-    return Arena(arena, np.zeros_like(arena), state, n_trainable, segments, layout_of(layers))
+    return Arena(arena, np.zeros_like(arena), state, n_trainable, segments, layout)
 
 
 def owns(arena: Arena, layers: list[Layer]) -> bool:

@@ -20,9 +20,10 @@ import numpy as np
 from ..layers import InputLayer
 from ..layers import deserialize as deserialize_layer
 from ..layers import serialize as serialize_layer
+from ..layers.core import emit_activation
 from ..layers.node import KerasTensor, Node, flatten
 from ..program import ProgramBuilder
-from . import data
+from . import data, fusion
 from .model import Model
 
 
@@ -105,6 +106,7 @@ class Functional(Model):
         layers = list({id(n.layer): n.layer for n in nodes}.values())
         layers.sort(key=lambda layer: (-depth[id(layer)], visit_index[id(layer)]))
         self._layers = layers
+        self._dense_groups = fusion.dense_groups(self._nodes, self._outputs)
         self._assemble()
         if not trainable:
             self.trainable = False
@@ -198,8 +200,23 @@ class Functional(Model):
     def ensure_built(self, x: Any) -> None:
         """Nothing to do: a functional model is built when made."""
 
+    def fused_groups(self) -> tuple:
+        if getattr(self.optimizer, "clipnorm", None):  # per-variable norms need each weight in one range
+            return ()
+        return tuple(tuple(layers) for _, layers in self._dense_groups if len({m.trainable for m in layers}) == 1)
+
+    def _emit_fused(self, program: ProgramBuilder, layers: tuple, x: int) -> int:
+        """One Dense op for a group of sibling Dense layers, into their concatenation's buffer."""
+        first, width = layers[0], sum(m.units for m in layers)
+        z = program.new_slot((width,))
+        program.op("dense", x, z, **first.weight_fields())
+        return emit_activation(program, z, (width,), first.activation)
+
     def emit(self, program: ProgramBuilder) -> int:
         slots: dict[int, int] = {}
+        groups = set(self.fused_groups())
+        fused = {id(node): layers for node, layers in self._dense_groups if tuple(layers) in groups}
+        member = {id(m): layers for layers in fused.values() for m in layers}
         if len(self._inputs) == 1:
             slots[id(self._inputs[0])] = program.input_slot
         else:
@@ -212,8 +229,14 @@ class Functional(Model):
         for node in self._nodes:
             if id(node.output) in slots:  # an intermediate tensor given as an input
                 continue
-            given = [slots[id(t)] for t in node.inputs]
-            slots[id(node.output)] = node.layer.emit(program, tuple(given) if node.many else given[0])
+            if id(node.layer) in member:  # its group runs at its concatenation
+                continue
+            if id(node) in fused:
+                x = node.inputs[0].node.inputs[0]
+                slots[id(node.output)] = self._emit_fused(program, tuple(fused[id(node)]), slots[id(x)])
+            else:
+                given = [slots[id(t)] for t in node.inputs]
+                slots[id(node.output)] = node.layer.emit(program, tuple(given) if node.many else given[0])
             if id(node.output) in outputs:
                 program.keep(slots[id(node.output)])
         if len(self._outputs) == 1:

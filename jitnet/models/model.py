@@ -132,8 +132,12 @@ class Model:
         return out.reshape((out.shape[0], *self.output_shape))
 
     def _assemble(self) -> None:
-        self._arena = assemble(self.layers, config.dtype())
+        self._arena = assemble(self.layers, config.dtype(), groups=self.fused_groups())
         self._trainer = None
+
+    def fused_groups(self) -> tuple:
+        """Sibling Dense layers laid out and run as one (``jitnet.models.fusion``); none in a Sequential model."""
+        return ()
 
     @property
     def trainable(self) -> bool:
@@ -320,9 +324,10 @@ class Model:
         are copied back into this model's arena first when that model last
         held them: each model computes with the weights as they are.
         """
+        groups = self.fused_groups()
         if self._arena is not None and not owns(self._arena, self.layers):
-            self._arena = assemble(self.layers, self._arena.params.dtype, into=self._arena)
-        if not self.built or self._arena.layout != layout_of(self.layers) or \
+            self._arena = assemble(self.layers, self._arena.params.dtype, into=self._arena, groups=groups)
+        if not self.built or self._arena.layout != layout_of(self.layers, groups) or \
                 self._arena.params.dtype != config.dtype():
             self.build()
         if y is not None and self._metrics is None:

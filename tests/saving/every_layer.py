@@ -130,10 +130,12 @@ def build_merging(keras):
 
 
 def build_two_in_two_out(keras):
-    """Two inputs and two outputs: a Dense branch beside a raw input, concatenated, a softmax and a linear head."""
+    """Two inputs and two outputs: two Dense branches (jitnet runs them as one), beside a raw input, concatenated,
+    a softmax and a linear head."""
     L = keras.layers
     a, b = keras.Input(shape=(4,), name="a"), keras.Input(shape=(3,), name="b")
-    joined = L.Concatenate()([L.Dense(5, activation="relu")(a), b])
+    branches = L.Concatenate()([L.Dense(5, activation="relu")(a), L.Dense(2, activation="relu")(a)])
+    joined = L.Concatenate()([branches, b])
     return keras.Model([a, b], [L.Dense(2, activation="softmax", name="o1")(joined), L.Dense(1, name="o2")(joined)],
                        name="two_in_two_out")
 
