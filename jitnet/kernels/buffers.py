@@ -22,17 +22,16 @@ first), their gradients at the same offsets, and non-trainable state.
 from __future__ import annotations
 
 from ._jit import entry_kernel, inline_kernel, kernel
-from .views import view2d
+from .views import pick, view2d
 
 
 @inline_kernel
 def values_at(bufs, s):
     """The array holding buffer ``s``'s values, and where they start in it: ``ws``, or ``xin`` for the
     input's memory read in place."""
-    at = bufs[3] * bufs[2][s, 0]
-    if at == 0 and bufs[8][0] >= 0:
-        return bufs[7], bufs[8][0]
-    return bufs[0], at
+    at, xat = bufs[3] * bufs[2][s, 0], bufs[8][0]
+    in_place = (at == 0) & (xat >= 0)
+    return pick(in_place, bufs[0], bufs[7]), xat if in_place else at
 
 
 @inline_kernel

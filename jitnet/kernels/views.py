@@ -1,5 +1,7 @@
 """Unchecked array views, for the buffers whose layout the program computes.
 
+``pick(cond, a, b)`` chooses between two arrays without a branch.
+
 ``view2d(a, start, rows, cols)`` is ``a[start:start + rows * cols].reshape(rows,
 cols)`` for a 1-D C-contiguous ``a``, without the bounds and shape checks
 (and their error paths, which cost Numba seconds of compile time): about
@@ -49,3 +51,17 @@ def _checked_view2d(a, start, rows, cols):
 
 
 view2d = _checked_view2d if BOUNDSCHECK else _view2d
+
+
+@intrinsic
+def pick(typingctx, cond, a, b):
+    """``b`` where ``cond`` holds, else ``a`` (two arrays of one type), chosen without a branch: a branch
+    between two arrays in every buffer view cost a 8-16-16-1 training step a third of its time."""
+    if a != b:
+        return None
+
+    def codegen(context, builder, sig, args):
+        out = builder.select(args[0], args[2], args[1])
+        return impl_ret_borrowed(context, builder, sig.return_type, out)
+
+    return a(cond, a, b), codegen

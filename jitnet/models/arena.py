@@ -34,9 +34,9 @@ def _place(variables: list[Variable], arena: np.ndarray, start: int, blocks: dic
     or its biases) go side by side, as the column blocks of one (rows, total width) block."""
     offset, placed = start, set()
     for var in variables:
-        group = (blocks or {}).get(id(var), [var])
         if id(var) in placed:
             continue
+        group = (blocks or {}).get(id(var), [var])
         rows = var.size // var.shape[-1] if len(group) > 1 else 1
         width = sum(v.size for v in group) // rows
         block, col = arena[offset:offset + rows * width].reshape(rows, width), 0

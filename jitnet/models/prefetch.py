@@ -16,6 +16,7 @@ alternating epochs); with BLAS on both cores a helper cost 5% instead.
 
 from __future__ import annotations
 
+import os
 from concurrent.futures import Future, ThreadPoolExecutor
 
 import numpy as np
@@ -31,6 +32,15 @@ def _pool() -> ThreadPoolExecutor:
     if _POOL is None:
         _POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="jitnet-prefetch")
     return _POOL
+
+
+def _forget_pool() -> None:
+    """In a forked child the helper thread is gone: the next part starts a pool of its own."""
+    global _POOL
+    _POOL = None
+
+
+os.register_at_fork(after_in_child=_forget_pool)
 
 
 class Prefetch:

@@ -29,6 +29,7 @@ _FUSABLE = {"softmax": (kl.CCE, kl.SCCE), "logistic": (kl.BCE,)}
 # A compile taking longer than this is reported at verbose >= 1.
 REPORT_SECONDS = 1.0
 _NO_INDEX = np.zeros(1, np.int64)
+PREFETCH_BATCH_BYTES = 16 << 10  # below, a batch's rows are gathered faster than a helper is woken
 _ELEMENTWISE = {"activation", "noise", "merge", "concat", "split", "dot", "batchnorm", "layernorm", "scale", "prelu"}
 
 
@@ -316,7 +317,8 @@ class Trainer:
         data = self._data(inputs, y, sw, order, batch_size)
         run = (int(first), int(n_batches), int(batch_size), int(iteration), int(training))
         sparse = inputs.sparse
-        bufs = self.bufs if sparse else (*self.bufs[:7], np.asarray(inputs.x).reshape(-1), self._xat)
+        x = np.asarray(inputs.x)
+        bufs = self.bufs if sparse or not x.flags.writeable else (*self.bufs[:7], x.reshape(-1), self._xat)
         args = (mode, data, self.program(sparse)[1], bufs, self._arena_group, self._head, opt, run, out)
         fn = self._compiled.get(sparse)
         return fn(*args) if fn is not None else self._run(sparse, args)
@@ -329,11 +331,16 @@ class Trainer:
         """
         o = self.optimizer
         opt = (o.slots, o.scalars, o.hyper, o.segments, lrs, int(self.arena.n_trainable), o.counter)
-        if inputs.rows is None and not inputs.sparse and config.get_num_threads() >= 2 and \
-                self._one_core(batch_size) and \
+        if self._prefetches(inputs, batch_size) and \
                 not _consecutive(order[first * batch_size:(first + n_batches) * batch_size]):
             return self._train_prefetched(inputs.x, y, sw, order, first, n_batches, batch_size, opt, iteration)
         return self._steps(0, inputs, y, sw, order, first, n_batches, batch_size, opt, iteration)
+
+    def _prefetches(self, inputs: Inputs, batch_size: int) -> bool:
+        """Whether a helper thread gathers the rows ahead: dense rows in memory, batches of at least
+        ``PREFETCH_BATCH_BYTES``, a second core, and steps that leave it free (``_one_core``)."""
+        return inputs.rows is None and not inputs.sparse and config.get_num_threads() >= 2 and \
+            batch_size * inputs.x.shape[1] * inputs.x.itemsize >= PREFETCH_BATCH_BYTES and self._one_core(batch_size)
 
     def _train_prefetched(self, x: np.ndarray, y, sw, order, first: int, n_batches: int, batch_size: int,
                           opt: tuple, iteration: int) -> int:

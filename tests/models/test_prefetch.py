@@ -39,6 +39,7 @@ def train(monkeypatch, threads: int, cbs=()):
 
 @pytest.mark.parametrize("every_batch", [False, True])
 def test_prefetched_training_is_the_plain_training_bit_for_bit(monkeypatch, every_batch):
+    monkeypatch.setattr(trainer, "PREFETCH_BATCH_BYTES", 0)  # batches of 16 x 12 floats are far smaller
     monkeypatch.setattr(prefetch, "PART_BYTES", 3 * 16 * 12 * 4)  # 162 training rows: 3 parts of 3 steps and a short one
     submitted = []
     real_pool = prefetch._pool
@@ -62,6 +63,7 @@ def test_prefetched_training_is_the_plain_training_bit_for_bit(monkeypatch, ever
 
 def test_the_last_epoch_lets_its_data_go(monkeypatch):
     monkeypatch.setattr(trainer.config, "get_num_threads", lambda: 2)
+    monkeypatch.setattr(trainer, "PREFETCH_BATCH_BYTES", 0)
     m = model()
     x, y = data()
     m.fit(x, y, batch_size=16, verbose=0)
@@ -86,3 +88,19 @@ def test_rows_read_in_place_give_the_gathered_results():
     t.predict(trainer.Inputs(x), order, 0, 13, 16, out)
     np.testing.assert_array_equal(out, m.predict(x, verbose=0)[order])
     assert t._xat[0] == -1
+
+
+def test_a_helper_runs_only_beside_steps_that_leave_the_second_core_free(monkeypatch):
+    monkeypatch.setattr(trainer.config, "get_num_threads", lambda: 2)
+
+    def prefetches(layers, batch_size, features=784):
+        m = keras.Sequential([keras.Input((features,)), *layers])
+        m.compile(optimizer="adam", loss="mse")
+        t = m.trainer(np.zeros((1, 1)))
+        return t._prefetches(trainer.Inputs(np.zeros((4, features), "float32")), batch_size)
+
+    assert prefetches([keras.layers.Dense(100, activation="relu"), keras.layers.Dense(10)], 32)
+    assert not prefetches([keras.layers.Dense(512, activation="relu"), keras.layers.Dense(10)], 128)  # BLAS threads
+    assert not prefetches([keras.layers.Dense(16), keras.layers.Dense(1)], 32, features=8)  # 1 KB batches
+    assert not prefetches([keras.layers.Reshape((28, 28, 1)), keras.layers.Conv2D(4, 3), keras.layers.Flatten(),
+                           keras.layers.Dense(1)], 32)
