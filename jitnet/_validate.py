@@ -72,6 +72,8 @@ def integer(name: str, value: Any, low: int | None = None, high: int | None = No
     the expectation when it is more than a number (``"'epoch' or a positive integer"``)."""
     if value is None and none:
         return None
+    if type(value) is int and (low is None or value >= low) and (high is None or value <= high):
+        return value
     expected = what or _range("an integer", low, high, False, False) + (" or None" if none else "")
     whole = is_integer(value) or (_is_number(value) and (
         integral_float and isinstance(value, float) and value.is_integer()))

@@ -16,6 +16,7 @@ from . import _blas, _cpu
 from ._validate import integer, one_of
 
 _FLOATX = "float32"
+_DTYPES = {"float32": np.dtype("float32"), "float64": np.dtype("float64")}
 _EPSILON = 1e-7
 _SEED: int | None = None
 
@@ -38,7 +39,7 @@ def set_floatx(value: str) -> None:
 
 def dtype() -> np.dtype:
     """The numpy dtype of ``floatx()``."""
-    return np.dtype(_FLOATX)
+    return _DTYPES[_FLOATX]
 
 
 def epsilon() -> float:

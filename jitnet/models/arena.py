@@ -55,6 +55,8 @@ def _place(variables: list[Variable], arena: np.ndarray, start: int, blocks: dic
 def layout_of(layers: list[Layer], groups: tuple = ()) -> tuple:
     """A key that changes when the arena would be laid out differently (a layer frozen or unfrozen, another
     fused group)."""
+    if not groups:
+        return tuple(layer.trainable for layer in layers), ()
     index = {id(layer): i for i, layer in enumerate(layers)}
     return tuple(layer.trainable for layer in layers), tuple(tuple(index[id(m)] for m in g) for g in groups)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -26,7 +27,8 @@ def _array(value: Any, name: str) -> Any:
         except (TypeError, ValueError) as err:
             raise TypeError(f"Argument `{name}` must be a numeric array. Received: {type(value).__name__} ({err})") \
                 from None
-    if np.dtype(arr.dtype).kind not in "biuf":
+    kind = np.dtype(arr.dtype).kind
+    if kind not in "biuf":
         raise TypeError(
             f"Argument `{name}` must be a numeric array (bool, int or float). Received: dtype={arr.dtype}"
         )
@@ -34,8 +36,8 @@ def _array(value: Any, name: str) -> Any:
         raise ValueError(f"Argument `{name}` must have a batch axis. Received: a scalar")
     if arr.shape[0] == 0:
         raise ValueError(f"Argument `{name}` is empty (0 samples). Provide at least one sample.")
-    if np.dtype(arr.dtype).kind == "f":
-        bad = sum(_non_finite(block) for block in _blocks(arr))
+    if kind == "f":
+        bad = _non_finite(arr) if isinstance(arr, np.ndarray) else sum(_non_finite(block) for block in _blocks(arr))
         if bad:
             raise ValueError(f"Argument `{name}` contains {bad} NaN or infinite values. Clean the data first.")
     return arr
@@ -53,7 +55,7 @@ def _non_finite(arr: np.ndarray) -> int:
     # The sum is finite whenever every value is (NaN and infinities propagate; a sum that overflows
     # falls through to the exact check); unlike np.isfinite it needs no array as large as x. It is
     # summed in the array's own float type, twice as fast as in float64 for float32 data.
-    if np.isfinite(np.sum(arr)):
+    if math.isfinite(arr.sum()):
         return 0
     return int(np.size(arr) - np.count_nonzero(np.isfinite(arr)))
 
@@ -72,6 +74,10 @@ def inputs(x: Any, shape: tuple[int, ...] | None, name: str = "x",
     ``check(arr, name)``, the first layer's own test of its inputs (integer
     ids for an Embedding), runs on the array as given (block by block for an array-like).
     """
+    if type(x) is np.ndarray and check is None and x.ndim == 2 and x.dtype == config.dtype() and \
+            x.shape[0] and shape is not None and x.shape[1:] == tuple(shape) and x.flags.c_contiguous and \
+            math.isfinite(x.sum()):
+        return x  # already rows of the float type: nothing to check further or convert
     arr = _array(x, name)
     if check is not None:
         for block in _blocks(arr):
@@ -84,7 +90,7 @@ def inputs(x: Any, shape: tuple[int, ...] | None, name: str = "x",
             f"Argument `{name}` must have shape (n, {', '.join(map(str, shape))}) to match the model's input "
             f"shape {(None, *shape)}. Received: shape={arr.shape}"
         )
-    n, width = int(arr.shape[0]), int(np.prod(given, dtype=np.int64))
+    n, width = int(arr.shape[0]), math.prod(given)
     dtype = config.dtype()
     if isinstance(arr, np.ndarray) and (arr.dtype == dtype or n * width * dtype.itemsize < rows.STREAM_BYTES):
         return as_floats(arr.reshape(n, width))

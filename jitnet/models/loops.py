@@ -285,12 +285,13 @@ def predict(model: Any, x: Any, batch_size: int | None = None, verbose: Any = "a
             callbacks: Any = None, training: bool = False,
             step: int = 0) -> np.ndarray:
     """See ``Sequential.predict``."""
-    from . import batches
-
     batch_size = integer("batch_size", 32 if batch_size is None else batch_size, 1)
     steps = integer("steps", steps, 1, none=True)
-    if batches.is_source(x):
-        return batches.predict(model, x, verbose, steps, callbacks, training)
+    if not isinstance(x, np.ndarray):
+        from . import batches
+
+        if batches.is_source(x):
+            return batches.predict(model, x, verbose, steps, callbacks, training)
     xs = inputs(model, x)
     if steps is not None:
         xs = xs[:steps * batch_size]
@@ -299,6 +300,9 @@ def predict(model: Any, x: Any, batch_size: int | None = None, verbose: Any = "a
     rows = trainer.inputs(xs, batch_size)
     order = np.arange(n)
     out = np.empty((n, trainer.output_width), xs.dtype)
+    if n <= batch_size and not verbose and callbacks is None:  # one batch and nothing to report: one call
+        trainer.predict(rows, order, 0, 1, batch_size, out, training, step)
+        return model.split_outputs(out)
     steps = math.ceil(n / batch_size)
     cbs = _callbacks(model, callbacks, verbose, 1, steps) if verbose or callbacks else None
     _warm_up(trainer, verbose, (trainer.predict, (rows, order, 0, 0, batch_size, out, training, step)))

@@ -151,6 +151,8 @@ class Trainer:
         self._no_opt = (np.zeros((1, 1), dtype), np.zeros(1), np.zeros(4), np.zeros(2, np.int64), np.zeros(1), 0,
                         np.zeros(1, np.int64))
         self._no_out = np.zeros((1, 1), dtype)
+        self._no_targets = (np.zeros((1, 1), dtype), np.zeros(1, dtype))  # targets and weights for predict
+        self._no_lrs = np.zeros(1)
         self._xat = np.full(1, -1, np.int64)  # where a batch read in place starts in the data (-1: gathered)
         self.prefetch = Prefetch()
         self._local = np.arange(0)
@@ -386,13 +388,15 @@ class Trainer:
     def predict(self, inputs: Inputs, order, first: int, n_batches: int, batch_size: int, out: np.ndarray,
                 training: bool = False, step: int = 0) -> None:
         """Write outputs of batches ``first ..`` into ``out`` (n, width)."""
-        dtype = self.arena.params.dtype
-        y, sw = np.zeros((1, max(self.ky, 1)), dtype), np.zeros(1, dtype)
-        self._steps(2, inputs, y, sw, order, first, n_batches, batch_size, self._opt_group(), step, training, out)
+        width = max(self.ky, 1)
+        if self._no_targets[0].shape[1] != width:
+            self._no_targets = (np.zeros((1, width), self.arena.params.dtype), self._no_targets[1])
+        self._steps(2, inputs, *self._no_targets, order, first, n_batches, batch_size, self._opt_group(), step,
+                    training, out)
 
     def _opt_group(self) -> tuple:
         """The optimizer group, or a stand-in of the same types for models without one."""
         o = self.optimizer
         if o is None or not getattr(o, "built", False):
             return self._no_opt
-        return (o.slots, o.scalars, o.hyper, o.segments, np.zeros(1), int(self.arena.n_trainable), o.counter)
+        return (o.slots, o.scalars, o.hyper, o.segments, self._no_lrs, int(self.arena.n_trainable), o.counter)
