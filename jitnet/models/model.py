@@ -18,12 +18,19 @@ from .. import config, losses, optimizers
 from .. import metrics as metrics_module
 from .._validate import is_real, real
 from ..layers.base import Layer, assign_all
+from ..layers.node import flatten, is_symbolic
 from ..program import ProgramBuilder
 from . import data, loops, summary
 from .arena import assemble, layout_of, owns
 from .trainer import Trainer
 
 INFERENCE_BATCH = 1024  # rows per compiled call in model(x) and predict_on_batch: buffers stay small
+
+
+def _batch_of(x: Any) -> int:
+    """The batch size of ``model(x)``: all of ``x``'s rows, at most ``INFERENCE_BATCH`` (buffers no larger)."""
+    rows = x.shape[0] if isinstance(x, np.ndarray) and x.ndim else INFERENCE_BATCH
+    return max(1, min(rows, INFERENCE_BATCH))
 
 
 class Model:
@@ -372,16 +379,14 @@ class Model:
     def __call__(self, x: Any, training: bool = False) -> np.ndarray:
         """Outputs for ``x``; ``training=True`` applies dropout (fresh masks each call) and batch statistics,
         and, as in Keras, updates batch-norm moving statistics."""
-        from ..layers.node import flatten, is_symbolic
-
-        if is_symbolic(x):
+        if not isinstance(x, np.ndarray) and is_symbolic(x):
             from .functional import replay
 
             if not self.built:  # a Sequential model without an Input takes the tensor's shape, as in Keras
                 self.build(flatten(x)[0].sample_shape)
             return replay(self, x)
         if not training:
-            return loops.predict(self, x, INFERENCE_BATCH, 0)
+            return loops.predict(self, x, _batch_of(x), 0)
         self._calls += 1
         return loops.predict(self, x, max(1, len(x)), 0, training=True, step=-self._calls)
 
@@ -396,7 +401,7 @@ class Model:
 
     def predict_on_batch(self, x: Any) -> np.ndarray:
         """Outputs for one batch."""
-        return loops.predict(self, x, INFERENCE_BATCH, 0)
+        return loops.predict(self, x, _batch_of(x), 0)
 
     def summary(self, line_length: int | None = None, positions: list[float] | None = None,
                 print_fn: Any = None, **kwargs: Any) -> None:

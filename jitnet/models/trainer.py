@@ -120,6 +120,7 @@ class Trainer:
         heads = [self._head(out, lo, end) for out, lo in zip(outputs, self.losses)]
         self.tables = builder.finish(needs_input_grad=input_grad, backward_from=self.backward_from)
         self.slots = self.tables.slots
+        self.output_width = int(self.slots[self.pred_slot, 1] * self.slots[self.pred_slot, 2])  # values per sample
         self.size = self.tables.size
         program.check_tables(self.tables, builder.calls, arena.params.size, arena.state.size)
         weight_tables = _weight_tables([v for layer in layers for v in layer.arena_weights])
@@ -148,11 +149,11 @@ class Trainer:
         self.sparse_ok = bool(calls) and calls[0].kind == "dense" and calls[0].inputs == (0,) and \
             self.slots[0, 1] == 1 and self.slots[0, 2] >= 256
         dtype = arena.params.dtype
+        # The optimizer group of evaluation and prediction, which do not read it; a real group's types.
         self._no_opt = (np.zeros((1, 1), dtype), np.zeros(1), np.zeros(4), np.zeros(2, np.int64), np.zeros(1), 0,
                         np.zeros(1, np.int64))
         self._no_out = np.zeros((1, 1), dtype)
         self._no_targets = (np.zeros((1, 1), dtype), np.zeros(1, dtype))  # targets and weights for predict
-        self._no_lrs = np.zeros(1)
         self._xat = np.full(1, -1, np.int64)  # where a batch read in place starts in the data (-1: gathered)
         self.prefetch = Prefetch()
         self._local = np.arange(0)
@@ -281,11 +282,6 @@ class Trainer:
         """``(params, grads, state)``."""
         return self._arena_group
 
-    @property
-    def output_width(self) -> int:
-        """Values per sample in the model's output."""
-        return int(self.slots[self.pred_slot, 1] * self.slots[self.pred_slot, 2])
-
     def refresh_optimizer(self) -> None:
         """Re-read the optimizer's hyperparameters (its state is kept)."""
         if self.optimizer is not None:
@@ -304,24 +300,20 @@ class Trainer:
         names = ["loss"] + ([f"{name}_loss" for name in self.head_names] if self.first_metric > 1 else [])
         return names + [metric.name for metric in self.metrics]
 
-    def _data(self, inputs: Inputs, y, sw, order, batch_size: int) -> tuple:
-        self.reserve(batch_size, y.shape[1], inputs.batch_nnz)
-        val = inputs.val if inputs.sparse else self.bval
-        return (inputs.x, inputs.ptr, inputs.idx, val, y, sw, np.asarray(order, np.int64))
-
     def _steps(self, mode: int, inputs: Inputs, y, sw, order, first: int, n_batches: int, batch_size: int,
                opt: tuple, iteration: int = 0, training: bool = False, out: np.ndarray | None = None) -> int:
-        out = self._no_out if out is None else out
         if inputs.rows is not None:
             x, y, sw, order, out = inputs.rows.chunk(np.asarray(order, np.int64), first, n_batches, batch_size,
-                                                     y, sw, out)
+                                                     y, sw, self._no_out if out is None else out)
             inputs, first = _csr_inputs(x, csr.build(x), batch_size) if inputs.chunk_csr else Inputs(x), 0
-        data = self._data(inputs, y, sw, order, batch_size)
-        run = (int(first), int(n_batches), int(batch_size), int(iteration), int(training))
-        sparse = inputs.sparse
+        self.reserve(batch_size, y.shape[1], inputs.batch_nnz)
+        sparse = inputs.val is not None
         x = np.asarray(inputs.x)
+        data = (x, inputs.ptr, inputs.idx, inputs.val if sparse else self.bval, y, sw, np.asarray(order, np.int64))
+        run = (int(first), int(n_batches), int(batch_size), int(iteration), int(training))
         bufs = self.bufs if sparse or not x.flags.writeable else (*self.bufs[:7], x.reshape(-1), self._xat)
-        args = (mode, data, self.program(sparse)[1], bufs, self._arena_group, self._head, opt, run, out)
+        args = (mode, data, self.program(sparse)[1], bufs, self._arena_group, self._head, opt, run,
+                self._no_out if out is None else out)
         fn = self._compiled.get(sparse)
         return fn(*args) if fn is not None else self._run(sparse, args)
 
@@ -383,7 +375,7 @@ class Trainer:
 
     def test(self, inputs: Inputs, y, sw, order, first: int, n_batches: int, batch_size: int) -> None:
         """Accumulate loss and metrics in inference mode."""
-        self._steps(1, inputs, y, sw, order, first, n_batches, batch_size, self._opt_group())
+        self._steps(1, inputs, y, sw, order, first, n_batches, batch_size, self._no_opt)
 
     def predict(self, inputs: Inputs, order, first: int, n_batches: int, batch_size: int, out: np.ndarray,
                 training: bool = False, step: int = 0) -> None:
@@ -391,12 +383,5 @@ class Trainer:
         width = max(self.ky, 1)
         if self._no_targets[0].shape[1] != width:
             self._no_targets = (np.zeros((1, width), self.arena.params.dtype), self._no_targets[1])
-        self._steps(2, inputs, *self._no_targets, order, first, n_batches, batch_size, self._opt_group(), step,
+        self._steps(2, inputs, *self._no_targets, order, first, n_batches, batch_size, self._no_opt, step,
                     training, out)
-
-    def _opt_group(self) -> tuple:
-        """The optimizer group, or a stand-in of the same types for models without one."""
-        o = self.optimizer
-        if o is None or not getattr(o, "built", False):
-            return self._no_opt
-        return (o.slots, o.scalars, o.hyper, o.segments, self._no_lrs, int(self.arena.n_trainable), o.counter)
