@@ -5,7 +5,7 @@
 ``unowned(value)`` is ``value`` with every array in it (in nested tuples
 too) as an alias that holds no reference: views of it count no references
 either. A compiled program takes its arguments through it, since every view
-of a counted array costs two atomic operations (a third of a 8-16-16-1
+of a counted array costs two atomic operations (a third of an 8-16-16-1
 training step went to them). The caller keeps the arrays alive for the
 call; nothing made from them may outlive it.
 

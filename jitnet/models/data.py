@@ -37,7 +37,7 @@ def _array(value: Any, name: str) -> Any:
     if arr.shape[0] == 0:
         raise ValueError(f"Argument `{name}` is empty (0 samples). Provide at least one sample.")
     if kind == "f":
-        bad = _non_finite(arr) if isinstance(arr, np.ndarray) else sum(_non_finite(block) for block in _blocks(arr))
+        bad = sum(_non_finite(block) for block in _blocks(arr))
         if bad:
             raise ValueError(f"Argument `{name}` contains {bad} NaN or infinite values. Clean the data first.")
     return arr

@@ -202,8 +202,11 @@ def _loss_and_metrics(s: Structure, want_grad: str) -> list[str]:
 
 
 _UNPACK = "ints, floats, kinds, acc, wpen_i, wpen_f, cons_i, cons_f, act_i, act_f, meta, heads, head_w = P"
-# Every array a program takes is read through ``unowned``: views of it then count no references.
-_UNOWNED_TABLES = "P, bufs, arena = unowned((P, bufs, arena))"
+
+
+def _unowned(names: str) -> str:
+    """The line that rebinds the arguments ``names`` to ``unowned`` aliases: views of them count no references."""
+    return f"{names} = unowned(({names}))"
 
 
 def _function(signature: str, body: list[str]) -> str:
@@ -229,8 +232,7 @@ def _run_steps(s: Structure) -> str:
         if s.constraints:
             update.append("kr.apply_constraints(cons_i, cons_f, arena[0])")
         step_body += ["if mode == 0:", *_indent(update, 1)]
-    body = ["old = denormals_off()", "data, P, bufs, arena, head, opt, out = unowned((data, P, bufs, arena, head, opt, out))",
-            _UNPACK,
+    body = ["old = denormals_off()", _unowned("data, P, bufs, arena, head, opt, out"), _UNPACK,
             "ybuf, swbuf, scratch, sums, lhyper, mparam, mloss, mhyper = head",
             "first, n_batches, batch_size, iteration, training = run",
             "order = data[6]", "n = order.shape[0]", "done = n_batches"]
@@ -259,7 +261,7 @@ def source(s: Structure, modules: dict[tuple[str, str], str]) -> str:
     title = f"structure: {s.key()!r}"
     parts = [HEADER.format(title=title, imports="\n".join(imports)),
              _function("forward(P, bufs, arena, nb, training, step)",
-                       [_UNOWNED_TABLES, _UNPACK, *_forward(s, "training", "step")]),
-             _function("backward(P, bufs, arena, nb, step)", [_UNOWNED_TABLES, _UNPACK, *_backward(s)]),
+                       [_unowned("P, bufs, arena"), _UNPACK, *_forward(s, "training", "step")]),
+             _function("backward(P, bufs, arena, nb, step)", [_unowned("P, bufs, arena"), _UNPACK, *_backward(s)]),
              _run_steps(s)]
     return "\n".join(parts)
