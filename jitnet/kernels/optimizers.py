@@ -253,6 +253,12 @@ def _adamax(p, g, m, u, scale, cv, decay, lr, one_b1, b2, eps, one_b1_power):
 
 
 @kernel
+def _unclipped(scale, cv, decay):
+    """True when a step neither clips its gradients nor decays its weights (the plain rules apply)."""
+    return scale == 1.0 and not cv < np.inf and decay == 0.0
+
+
+@kernel
 def sgd_rule(params, grads, slots, h, lr, t, lo, hi, scale, cv, decay, a, b, c):
     f = params.dtype.type
     _sgd(params[lo:hi], grads[lo:hi], slots[0, lo:hi], f(scale), f(cv), f(decay), f(lr), f(h[4]), h[5] > 0.0)
@@ -262,7 +268,7 @@ def sgd_rule(params, grads, slots, h, lr, t, lo, hi, scale, cv, decay, a, b, c):
 def rmsprop_rule(params, grads, slots, h, lr, t, lo, hi, scale, cv, decay, a, b, c):
     f = params.dtype.type
     k = slots.shape[0]
-    if scale == 1.0 and not cv < np.inf and decay == 0.0 and not h[5] > 0.0 and not h[7] > 0.0:
+    if _unclipped(scale, cv, decay) and not h[5] > 0.0 and not h[7] > 0.0:
         _plain_rmsprop(params[lo:hi], grads[lo:hi], slots[0, lo:hi], f(1.0 - h[4]), f(h[4]), f(lr), f(h[6]))
         return
     _rmsprop(params[lo:hi], grads[lo:hi], slots[0, lo:hi], slots[min(1, k - 1), lo:hi], slots[k - 1, lo:hi],
@@ -273,7 +279,7 @@ def rmsprop_rule(params, grads, slots, h, lr, t, lo, hi, scale, cv, decay, a, b,
 def _adam_range(params, grads, slots, h, lo, hi, scale, cv, decay, amsgrad, a, b, c):
     f = params.dtype.type
     k = slots.shape[0]
-    if scale == 1.0 and not cv < np.inf and decay == 0.0 and not amsgrad and b == 0.0 and c == 1.0:
+    if _unclipped(scale, cv, decay) and not amsgrad and b == 0.0 and c == 1.0:
         _plain_adam(params[lo:hi], grads[lo:hi], slots[0, lo:hi], slots[1, lo:hi], f(1.0 - h[4]), f(1.0 - h[5]),
                     f(h[6]), f(a))
         return
